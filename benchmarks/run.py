@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""The course benchmark: run it alone on the machine you want figures for.
+
+    .venv/bin/python benchmarks/run.py                 # everything
+    .venv/bin/python benchmarks/run.py --only notebooks import
+
+Writes benchmarks/results/course.json and benchmarks/RESULTS.md (with the date and the machine):
+per-notebook wall time and peak kernel memory and the course total; the headline figure each lesson
+records with ``clskit.record_result`` (accuracies at the notebook's default budget); ``import clskit``
+time; and the Learner throughput against a bare PyTorch loop and fastai (benchmarks/throughput.py).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT))
+
+
+def machine() -> dict:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"date": dt.date.today().isoformat(), "cpu": cpu, "cores": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
+            "torch": torch.__version__, "platform": platform.platform()}
+
+
+def bench_import(repeats: int = 7) -> dict:
+    times = []
+    for _ in range(repeats):
+        r = subprocess.run([sys.executable, "-c", "import time; t=time.perf_counter(); import clskit; "
+                            "print(time.perf_counter()-t)"], capture_output=True, text=True, check=True)
+        times.append(float(r.stdout))
+    return {"import_clskit_ms_median": round(1000 * statistics.median(times), 2)}
+
+
+def bench_notebooks(selectors: list[str]) -> dict:
+    from clskit.notebooks import find_notebooks, run_notebook
+
+    rows = []
+    for nb in find_notebooks(selectors or None):
+        with tempfile.NamedTemporaryFile("w+", suffix=".jsonl", delete=False) as f:
+            results_file = f.name
+        os.environ["CLSKIT_RESULTS_FILE"] = results_file
+        r = run_notebook(nb, write=False)
+        os.environ.pop("CLSKIT_RESULTS_FILE")
+        figures = {}
+        for line in Path(results_file).read_text().splitlines():
+            rec = json.loads(line)
+            figures[rec["name"]] = rec["value"]
+        os.unlink(results_file)
+        rows.append({**asdict(r), "within_budget": r.within_budget, "figures": figures})
+        print(f"{r.notebook}: {r.seconds:.1f} s, {r.peak_mb:.0f} MB, ok={r.ok} {figures}", flush=True)
+    return {"notebooks": rows, "total_seconds": round(sum(r["seconds"] for r in rows), 1),
+            "max_peak_mb": max((r["peak_mb"] for r in rows), default=0)}
+
+
+def bench_throughput() -> dict:
+    script = ROOT / "benchmarks" / "throughput.py"
+    if not script.exists():
+        return {}
+    subprocess.run([sys.executable, str(script)], check=True, cwd=ROOT)
+    path = OUT / "throughput.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def markdown(res: dict) -> str:
+    m = res["machine"]
+    lines = [f"# Benchmark results", "",
+             f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores, torch {m['torch']}, "
+             f"{m['torch_threads']} threads, Python {m['python']}), the machine otherwise idle. "
+             "Regenerate with `.venv/bin/python benchmarks/run.py`.", ""]
+    if "import" in res:
+        lines += [f"`import clskit`: {res['import']['import_clskit_ms_median']} ms (median of 7 fresh processes).", ""]
+    if "notebooks" in res:
+        nb = res["notebooks"]
+        lines += ["## Notebooks (defaults, fresh kernel each)", "",
+                  "| notebook | wall time (s) | peak kernel memory (MB) | within budget (60 s, 1.5 GB) | headline figures |",
+                  "|---|---:|---:|---|---|"]
+        for r in nb["notebooks"]:
+            figs = ", ".join(f"{k} = {v:.4g}" for k, v in r["figures"].items()) or ""
+            ok = "yes" if r["within_budget"] else ("ERROR " + r["error"] if not r["ok"] else "NO")
+            lines.append(f"| {r['notebook']} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {ok} | {figs} |")
+        lines += [f"| **whole course** | **{nb['total_seconds']:.1f}** | max {nb['max_peak_mb']:.0f} | | |", ""]
+    if res.get("throughput"):
+        t = res["throughput"]
+        lines += ["## Learner throughput (images/s, same model, data and batch size)", "", "```",
+                  json.dumps(t, indent=1), "```", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", nargs="*", choices=["import", "notebooks", "throughput"], default=None)
+    ap.add_argument("--notebooks", nargs="*", default=[], help="notebook prefixes (default: all)")
+    args = ap.parse_args(argv)
+    parts = args.only or ["import", "notebooks", "throughput"]
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "course.json"
+    res = json.loads(path.read_text()) if path.exists() else {}
+    res["machine"] = machine()
+    if "import" in parts:
+        res["import"] = bench_import()
+    if "notebooks" in parts:
+        res["notebooks"] = bench_notebooks(args.notebooks)
+    if "throughput" in parts:
+        res["throughput"] = bench_throughput()
+    path.write_text(json.dumps(res, indent=1))
+    (ROOT / "benchmarks" / "RESULTS.md").write_text(markdown(res))
+    print(markdown(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

