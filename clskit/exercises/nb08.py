@@ -1,0 +1,70 @@
+"""Checkers for notebook 08 (evaluation metrics)."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import exercise
+
+
+@exercise("08.1", "Precision, recall and F1 of a screening test")
+def _prf(answer, c):
+    # 1,000 people, 30 abnormal; the model flags 40, of which 24 are truly abnormal
+    tp, fp, fn = 24, 16, 6
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    want = (p, r, 2 * p * r / (p + r))
+    try:
+        got = tuple(float(v) for v in answer)
+    except TypeError:
+        c.fail(f"expected a tuple (precision, recall, f1); got {answer!r}")
+        return "answer with three numbers: (precision, recall, f1)"
+    if len(got) != 3:
+        c.fail(f"expected three numbers (precision, recall, f1); got {len(got)}")
+        return "answer with three numbers: (precision, recall, f1)"
+    names = ("precision", "recall", "F1")
+    for name, g, w in zip(names, got, want):
+        c.expect(abs(g - w) < 1e-3, f"{name} is right ({w:.3f})", f"{name} {g:.3f} is not right")
+    if abs(got[0] - want[1]) < 1e-3 and abs(got[1] - want[0]) < 1e-3:
+        return ("precision and recall are swapped: precision divides by what the model flagged (40), "
+                "recall by the abnormal cases that exist (30)")
+    return "precision = TP / flagged, recall = TP / truly abnormal, F1 = 2PR / (P + R)"
+
+
+@exercise("08.2", "Recall at a threshold")
+def _recall_at(fn, c):
+    if not callable(fn):
+        c.fail(f"expected a function recall_at(targets, scores, threshold); got {type(fn).__name__}")
+        return "define `def recall_at(targets, scores, threshold): ...` and pass the function itself"
+    from ..metrics import binary_metrics_at
+
+    rng = np.random.default_rng(0)
+    cases = [(np.array([0, 1, 1, 1]), np.array([0.2, 0.5, 0.7, 0.4]), 0.5)]
+    for n in (30, 200):
+        y = (rng.random(n) < 0.3).astype(int)
+        y[0] = 1
+        s = np.round(rng.random(n), 1)  # many ties, some exactly on the threshold
+        cases.append((y, s, 0.5))
+    for y, s, t in cases:
+        want = binary_metrics_at(y, s, t)["recall"]
+        got = fn(y, s, t)
+        if got is None or abs(float(got) - want) > 1e-9:
+            c.fail(f"for {len(y)} samples at threshold {t} you returned {got!r}; the recall is {want:.4f}")
+            return ("a score equal to the threshold counts as positive: predict positive when score >= threshold, "
+                    "then recall = TP / (TP + FN)")
+    c.ok("your recall matches clskit.metrics.binary_metrics_at, ties included")
+    return ""
+
+
+@exercise("08.3", "ROC AUC of a constant prediction")
+def _auc(answer, c):
+    try:
+        v = float(answer)
+    except (TypeError, ValueError):
+        c.fail(f"expected a number; got {answer!r}")
+        return "answer with one number between 0 and 1"
+    if c.expect(abs(v - 0.5) < 1e-9, "0.5: a constant score ranks no abnormal case above a normal one (chance level)",
+                f"{v} is not the ROC AUC of the always-normal model"):
+        return ""
+    if v > 0.9:
+        return ("that is its accuracy; ROC AUC asks how often an abnormal case gets a higher score (a better rank) "
+                "than a normal one, and with one score for everyone every pair is a tie")
+    return "ties count half: AUC = P(score of a random abnormal > score of a random normal) + 0.5 P(tie)"

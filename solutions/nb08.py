@@ -1,0 +1,24 @@
+"""Solutions to the exercises of notebook 08 (try them yourself first)."""
+import numpy as np
+
+
+def prf():
+    tp, fp, fn = 24, 16, 6          # flagged 40 of which 24 are abnormal; 30 abnormal in total
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    return p, r, 2 * p * r / (p + r)
+
+
+def recall_at(targets, scores, threshold):
+    y, s = np.asarray(targets), np.asarray(scores)
+    pred = s >= threshold
+    return float((pred & (y == 1)).sum() / (y == 1).sum())
+
+
+def recall_strict(targets, scores, threshold):  # a plausible mistake: '>' drops the ties
+    y, s = np.asarray(targets), np.asarray(scores)
+    return float(((s > threshold) & (y == 1)).sum() / (y == 1).sum())
+
+
+SOLUTIONS = {"08.1": prf, "08.2": lambda: recall_at, "08.3": lambda: 0.5}
+WRONG = {"08.1": (lambda: (0.8, 0.6, 0.6857), "swapped"), "08.2": (lambda: recall_strict, ">="),
+         "08.3": (lambda: 0.95, "rank")}

@@ -1,0 +1,132 @@
+"""Evaluation widgets driven from plain Python: set a value or click, read what the widget shows."""
+import numpy as np
+import pytest
+import torch
+
+from clskit import metrics as M
+from clskit.widgets.confusion import ConfusionMatrixWidget, cell_indices
+from clskit.widgets.report import ReportWidget, classification_report_df
+from clskit.widgets.threshold import MultiLabelThresholdWidget, ThresholdWidget
+
+
+@pytest.fixture
+def multiclass():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 80)
+    lg = rng.normal(size=(80, 4)) + 1.5 * np.eye(4)[y]
+    p = np.exp(lg) / np.exp(lg).sum(1, keepdims=True)
+    return torch.randint(0, 256, (80, 1, 8, 8), dtype=torch.uint8), y, p
+
+
+def test_confusion_widget_click_shows_most_confident_first(agg_pyplot, multiclass):
+    images, y, p = multiclass
+    w = ConfusionMatrixWidget(images, y, p, classes=list("abcd"), max_images=3)
+    cm = M.confusion_matrix(y, p)
+    assert [w.buttons[(0, j)].description for j in range(4)] == [str(v) for v in cm[0]]
+    true, pred = np.unravel_index(np.argmax(cm - np.diag(np.diag(cm))), cm.shape)  # the biggest confusion
+    w.buttons[(int(true), int(pred))].click()
+    assert w.selected == (true, pred)
+    idx = np.flatnonzero((y == true) & (p.argmax(1) == pred))
+    assert len(w.shown_indices) == min(3, len(idx)) and set(w.shown_indices) <= set(idx)
+    conf = p[w.shown_indices, pred]
+    assert np.all(np.diff(conf) <= 0) and conf[0] == p[idx, pred].max()
+    assert f"{len(idx)} images" in w.info.value and w.gallery.value[:4] == b"\x89PNG"
+    assert w.buttons[(int(true), int(pred))].layout.border.startswith("2px")
+    # normalise toggle rewrites the cells in place
+    w.normalise.value = "recall (rows)"
+    assert w.buttons[(0, 0)].description == f"{cm[0, 0] / cm[0].sum():.2f}"
+    np.testing.assert_allclose(w.matrix, M.confusion_matrix(y, p, normalize="true"))
+    # class filter keeps a sub-matrix
+    w.class_filter.value = (1, 3)
+    assert w.matrix.shape == (2, 2) and set(w.buttons) == {(1, 1), (1, 3), (3, 1), (3, 3)}
+    with pytest.raises(ValueError, match="outside"):
+        w.select(4, 0)
+
+
+def test_confusion_widget_many_classes_filter_and_from_learner(agg_pyplot):
+    from clskit.datasets import DataLoaders, ImageDataset
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 15, 150)
+    p = np.full((150, 15), 0.02)
+    p[np.arange(150), (y + (rng.random(150) < 0.3)) % 15] = 0.72  # some mistakes into the next class
+    w = ConfusionMatrixWidget(torch.zeros(150, 3, 4, 4), y, p, max_classes=6)
+    assert len(w.class_filter.value) == 6 and w.matrix.shape == (6, 6)
+    with pytest.raises(ValueError, match="images"):
+        ConfusionMatrixWidget(torch.zeros(3, 1, 4, 4), y, p)
+
+    class FakeLearner:  # the widget needs only get_preds and dls
+        dls = DataLoaders.from_datasets(ImageDataset(torch.zeros(6, 1, 4, 4, dtype=torch.uint8), torch.tensor([0, 1] * 3), ["x", "y"]),
+                                        ImageDataset(torch.arange(4 * 16, dtype=torch.uint8).reshape(4, 1, 4, 4), torch.tensor([0, 1, 1, 0]), ["x", "y"]))
+
+        def get_preds(self, dl):
+            return torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6]]), torch.tensor([0, 1, 1, 0])
+
+    w = ConfusionMatrixWidget.from_learner(FakeLearner())
+    assert w.images.dtype == torch.uint8 and w.classes == ["x", "y"]
+    w.select(1, 0)
+    assert w.shown_indices.tolist() == [2]
+    assert cell_indices([0, 0, 1], [[0.3, 0.7], [0.1, 0.9], [0.2, 0.8]], 0, 1).tolist() == [1, 0]
+
+
+@pytest.fixture
+def binary():
+    rng = np.random.default_rng(2)
+    y = (rng.random(200) < 0.15).astype(int)
+    return y, np.clip(rng.normal(0.3 + 0.35 * y, 0.15), 0, 1)
+
+
+def test_threshold_widget_updates_in_place(agg_pyplot, binary):
+    y, s = binary
+    w = ThresholdWidget(y, s, classes=("normal", "abnormal"), target_recall=0.9)
+    png_before = w.figure.value
+    for t in (0.2, 0.5, 0.8):
+        w.slider.value = t
+        expected = M.binary_metrics_at(y, s, t)
+        assert w.metrics == expected
+        assert f"{expected['recall']:.3f}" in w.summary.value
+        assert w.roc_point.get_xdata()[0] == pytest.approx(expected["fpr"])
+        assert w.pr_point.get_xdata()[0] == pytest.approx(expected["recall"])
+    assert w.figure.value != png_before
+    w.recall_button.click()
+    assert w.metrics["recall"] >= 0.9
+    w.best_button.click()
+    assert w.metrics["f1"] == pytest.approx(M.threshold_sweep(y, s).best_f1()[1], abs=0.03)
+
+
+def test_multilabel_threshold_widget(agg_pyplot):
+    rng = np.random.default_rng(3)
+    y = (rng.random((100, 3)) < [0.4, 0.2, 0.1]).astype(int)
+    p = np.clip(rng.normal(0.3 + 0.3 * y, 0.15), 0, 1)
+    w = MultiLabelThresholdWidget(y, p, ["cat", "dog", "car"])
+    assert w.metrics["hamming_loss"] == pytest.approx(M.hamming_loss(y, p, 0.5))
+    w.sliders[2].value = 0.3
+    t = np.array([0.5, 0.5, 0.3])
+    assert w.metrics["subset_accuracy"] == pytest.approx(M.subset_accuracy(y, p, t))
+    assert w.table.loc["car", "recall"] == pytest.approx(M.multilabel_per_label(y, p, t).recall[2])
+    before = w.metrics["macro_f1"]
+    w.tune_button.click()
+    assert w.metrics["macro_f1"] >= before and "car" in w.summary.value
+
+
+def test_report_table_and_widget(multiclass):
+    _, y, p = multiclass
+    df = classification_report_df(y, p, list("abcd"))
+    from sklearn.metrics import classification_report
+
+    ref = classification_report(y, p.argmax(1), output_dict=True, target_names=list("abcd"))
+    for c in "abcd":
+        assert df.loc[c, "f1"] == pytest.approx(ref[c]["f1-score"])
+        assert df.loc[c, "support"] == ref[c]["support"]
+    assert df.attrs["summary"]["macro_f1"] == pytest.approx(ref["macro avg"]["f1-score"])
+    w = ReportWidget(y, p, list("abcd"))
+    w.sort_by.value = "recall"
+    assert list(w.df["recall"]) == sorted(df["recall"])
+    w.ascending.value = False
+    assert w.df.index[0] == df["recall"].idxmax() and w.ascending.description == "descending"
+    assert w.df.index[0] in w.table.value
+    with pytest.raises(ValueError, match="cannot sort"):
+        ReportWidget(y, p, sort_by="speed")
+    # a class never predicted: zero and a note, shown under the table
+    w = ReportWidget([0, 0, 1, 2], [[0.8, 0.1, 0.1]] * 4, ["x", "y", "z"])
+    assert any("never predicted" in n for n in w.notes) and "never predicted" in w.footer.value
