@@ -12,14 +12,18 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
+import copy
+import math
 import time
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .callbacks import Callback, DeviceCB, Recorder, TrainEvalCB
+from .callbacks import Callback, DeviceCB, Recorder, TerminateOnNaNCB, TrainEvalCB
 from .utils import default_device, seed_everything
 
 
@@ -65,16 +69,27 @@ class Learner:
         device: ``"cpu"``, ``"cuda"``, ``"mps"`` or ``None`` for the best available.
         sched: ``"one_cycle"`` (default), ``"cosine"``, ``"constant"``, or a function
             ``f(optimizer, total_steps) -> scheduler`` stepped every batch.
-        seed: seed everything before building the optimiser, for reproducible runs.
-        progress: show a progress bar.
-        live: draw live training curves (a widget in Jupyter, a figure elsewhere).
+        seed: seed everything (and the training loader's shuffling) at the start of every ``fit``,
+            so two runs from the same initial weights give the same history.
+        progress: show a progress bar (not with ``live``, whose status line shows the same).
+        live: draw live training curves (a widget in Jupyter, a table at the end elsewhere).
+        mixed_precision: on a GPU, run forward passes under ``torch.autocast`` (float16 with a
+            gradient scaler, or ``"bf16"``); a no-op on the CPU.
+        accelerator: a Hugging Face ``accelerate.Accelerator``: the model is prepared for its
+            device/processes, each process trains on its share of every batch and gradients are
+            averaged across processes (see :mod:`clskit.distributed`).
+
+    Example:
+        >>> learn = Learner(model, dls, lr=3e-3, live=True)      # doctest: +SKIP
+        >>> learn.fit(5).history[-1]["accuracy"]                  # doctest: +SKIP
     """
 
     def __init__(self, model: nn.Module, dls, loss_func: Callable | None = None, lr: float = 1e-3,
                  opt_func: Callable = torch.optim.AdamW, wd: float = 0.01,
                  metrics: Sequence[Callable | str] = ("accuracy",), cbs: Iterable[Callback] = (),
                  device: str | torch.device | None = None, sched: str | Callable = "one_cycle",
-                 seed: int | None = None, progress: bool = True, live: bool = False):
+                 seed: int | None = None, progress: bool = True, live: bool = False,
+                 mixed_precision: bool | str = False, accelerator=None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
         self.model, self.dls, self.lr, self.opt_func, self.wd = model, dls, lr, opt_func, wd
@@ -84,18 +99,35 @@ class Learner:
         self.sched, self.seed = sched, seed
         from .metrics import resolve_metrics
         self.metrics = resolve_metrics(metrics, multilabel=self.multilabel)
-        self.opt = None
-        self.epoch, self.n_epoch, self.iter, self.training = 0, 0, 0, False
+        self.opt = self.scheduler = None
+        self.epoch, self.n_epoch, self.iter, self.training, self.epoch_offset = 0, 0, 0, False, 0
+        self.interrupted = False
+        self.autocast = contextlib.nullcontext  # replaced by MixedPrecisionCB on a GPU
+        self.scaler = None                     # a GradScaler with float16 autocast
+        self.accelerator = accelerator
         self.recorder = Recorder()
         self.cbs: list[Callback] = []
-        base = [TrainEvalCB(), DeviceCB(), self.recorder]
-        if progress:
-            from .callbacks import ProgressCB
-            base.append(ProgressCB())
+        base = [TrainEvalCB(), DeviceCB(), self.recorder, TerminateOnNaNCB()]
+        if accelerator is not None:
+            from .distributed import AccelerateCB
+            base.append(AccelerateCB(accelerator))
+        if mixed_precision:
+            from .callbacks import MixedPrecisionCB
+            base.append(MixedPrecisionCB("bf16" if mixed_precision == "bf16" else "fp16"))
+        if accelerator is not None and not accelerator.is_main_process:
+            progress = live = False  # one bar and one plot: the main process's
         if live:
             from .callbacks import LiveCurvesCB
             base.append(LiveCurvesCB())
+        elif progress:
+            from .callbacks import ProgressCB
+            base.append(ProgressCB())
         self.add_cbs(base + list(cbs))
+
+    def __repr__(self) -> str:
+        name = type(getattr(self.model, "module", self.model)).__name__
+        return (f"Learner({name}, {len(getattr(self.dls, 'classes', []))} classes, "
+                f"{len(self.history)} epochs trained, device={self.device.type})")
 
     # -- callbacks ------------------------------------------------------------------------
     def add_cbs(self, cbs: Iterable[Callback]) -> "Learner":
@@ -151,6 +183,9 @@ class Learner:
             self.lr = lr
         if self.seed is not None:
             seed_everything(self.seed)
+            generator = getattr(self.dls.train, "generator", None)
+            if isinstance(generator, torch.Generator):  # the loader's own shuffling RNG
+                generator.manual_seed(self.seed)
         extra = list(cbs)
         self.add_cbs(extra)
         self.n_epoch, self.epoch_offset = n_epoch, len(self.history)
@@ -174,7 +209,8 @@ class Learner:
         return groups if groups is not None else [p for p in self.model.parameters() if p.requires_grad]
 
     def _make_scheduler(self, n_epoch: int):
-        total = max(1, n_epoch * len(self.dls.train))
+        # OneCycleLR divides by (pct_start * total - 1): fewer than 5 steps (tiny data) would divide by 0
+        total = max(5, n_epoch * len(self.dls.train))
         if callable(self.sched):
             return self.sched(self.opt, total)
         if self.sched == "one_cycle":
@@ -209,18 +245,89 @@ class Learner:
 
     def _one_batch(self) -> None:
         self.xb, self.yb = self.batch
-        self.preds = self.model(self.xb)
-        self.callback("after_pred")
-        self.loss = self.loss_func(self.preds, self.yb)
+        with self.autocast():
+            self.preds = self.model(self.xb)
+            self.callback("after_pred")
+            self.loss = self.loss_func(self.preds, self.yb)
         self.callback("after_loss")
         if self.training:
             self.callback("before_backward")
-            self.loss.backward()
+            self._backward()
             self.callback("after_backward")
             self.callback("before_step")
-            self.opt.step()
+            self._step()
             self.callback("after_step")
             self.opt.zero_grad(set_to_none=True)
+
+    def _backward(self) -> None:
+        if self.accelerator is not None:
+            self.accelerator.backward(self.loss)
+        elif self.scaler is not None:
+            self.scaler.scale(self.loss).backward()
+        else:
+            self.loss.backward()
+
+    def _step(self) -> None:
+        if self.scaler is not None:
+            self.scaler.step(self.opt)  # skips the step if the scaled gradients overflowed
+            self.scaler.update()
+            self._unscaled = False
+        else:
+            self.opt.step()
+
+    def unscale_grads(self) -> None:
+        """Undo the gradient scaler's factor (before clipping or inspecting gradients); safe to call twice."""
+        if self.scaler is not None and not getattr(self, "_unscaled", False):
+            self.scaler.unscale_(self.opt)
+            self._unscaled = True
+
+    # -- learning-rate finder ------------------------------------------------------------
+    def lr_find(self, start_lr: float = 1e-7, end_lr: float = 10.0, num_it: int = 100,
+                stop_div: bool = True) -> "LRFinderResult":
+        """Train briefly with an exponentially growing learning rate and record the loss (Smith 2015).
+
+        The weights and optimiser are restored afterwards, so this does not change the model.
+
+        Args:
+            start_lr, end_lr: the range of learning rates tried.
+            num_it: number of batches (the training loader is cycled if it is shorter).
+            stop_div: stop once the smoothed loss exceeds 4x its minimum.
+
+        Returns:
+            An :class:`LRFinderResult`: ``lrs``, ``losses`` (smoothed), ``suggestion`` and ``plot()``;
+            it unpacks as ``lrs, losses, suggestion``.
+
+        Example:
+            >>> res = learn.lr_find()                     # doctest: +SKIP
+            >>> learn.fit(3, lr=res.suggestion)           # doctest: +SKIP
+        """
+        if not 0 < start_lr < end_lr:
+            raise ValueError(f"need 0 < start_lr < end_lr; got start_lr={start_lr}, end_lr={end_lr}")
+        if num_it < 2:
+            raise ValueError(f"num_it must be at least 2; got {num_it}")
+        from .callbacks import LRFinderCB
+
+        saved_model = copy.deepcopy(self.model.state_dict())
+        saved = (self.opt, self.scheduler, self.cbs, self.n_epoch, self.epoch, self.epoch_offset)
+        finder = LRFinderCB(start_lr, end_lr, num_it, stop_div)
+        self.cbs = [cb for cb in self.cbs if getattr(cb, "run_in_lr_find", False)]
+        self.add_cbs([finder])
+        self.opt = self.opt_func(self._param_groups(), lr=start_lr, weight_decay=self.wd)
+        self.scheduler = None
+        self.n_epoch, self.epoch_offset = math.ceil(num_it / max(len(self.dls.train), 1)), len(self.history)
+        try:
+            self._with_events(self._do_lr_find, "fit")
+        finally:
+            self.model.load_state_dict(saved_model)
+            self.opt, self.scheduler, self.cbs, self.n_epoch, self.epoch, self.epoch_offset = saved
+        return LRFinderResult(finder.lrs, finder.losses)
+
+    def _do_lr_find(self) -> None:
+        self.training = True
+        self.model.train()
+        self.dl = self.dls.train
+        for self.epoch in range(self.n_epoch):
+            self._with_events(self._all_batches, "train")
 
     # -- predictions ----------------------------------------------------------------------
     def activation(self, logits: torch.Tensor) -> torch.Tensor:
@@ -267,7 +374,8 @@ class Learner:
     def save(self, path, **extra) -> None:
         """Save weights, class names and history atomically (a temporary file, then a rename)."""
         from .checkpoint import save_checkpoint
-        save_checkpoint(path, self.model, classes=list(getattr(self.dls, "classes", [])),
+        model = self.accelerator.unwrap_model(self.model) if self.accelerator is not None else self.model
+        save_checkpoint(path, model, classes=list(getattr(self.dls, "classes", [])),
                         multilabel=self.multilabel, history=self.history, **extra)
 
     def load(self, path) -> "Learner":
@@ -275,3 +383,68 @@ class Learner:
         from .checkpoint import load_checkpoint
         load_checkpoint(path, self.model)
         return self
+
+
+@dataclass
+class LRFinderResult:
+    """What :meth:`Learner.lr_find` measured: learning rates, smoothed losses and a suggestion.
+
+    ``suggestion`` is the learning rate where the smoothed loss falls fastest (the steepest
+    negative slope of loss against log learning rate), a good maximum for a one-cycle schedule.
+    Unpacks as ``lrs, losses, suggestion``.
+
+    Example:
+        >>> r = LRFinderResult([1e-4, 1e-3, 1e-2, 1e-1, 1.0], [2.3, 2.2, 1.5, 1.2, 4.0])
+        >>> r.suggestion
+        0.001
+    """
+
+    lrs: list[float]
+    losses: list[float]
+    suggestion: float = field(init=False)
+
+    def __post_init__(self):
+        self.suggestion = suggest_lr(self.lrs, self.losses)
+
+    def __iter__(self):
+        return iter((self.lrs, self.losses, self.suggestion))
+
+    def plot(self, ax=None):
+        """Loss against learning rate (log scale) with the suggestion marked; returns the Axes."""
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(5, 3.2))
+        ax.plot(self.lrs, self.losses)
+        ax.set_xscale("log")
+        ax.set(xlabel="learning rate", ylabel="loss (smoothed)", title="learning-rate finder")
+        if math.isfinite(self.suggestion):
+            ax.axvline(self.suggestion, color="C3", ls="--", label=f"suggestion {self.suggestion:.1e}")
+            ax.legend()
+        ax.grid(alpha=0.3)
+        return ax
+
+
+def suggest_lr(lrs: Sequence[float], losses: Sequence[float]) -> float:
+    """The learning rate of steepest loss descent (before the minimum of the loss), measured over
+    windows of a tenth of the points after skipping the first tenth.
+
+    Example:
+        >>> suggest_lr([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.9, 1.0, 3.0])
+        0.01
+    """
+    if len(lrs) != len(losses):
+        raise ValueError(f"lrs and losses differ in length ({len(lrs)} vs {len(losses)})")
+    pts = [(lr, loss) for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
+    if len(pts) < 3:
+        return float("nan")
+    stop = min(range(len(pts)), key=lambda i: pts[i][1]) + 1  # up to the minimum
+    # skip the first tenth (the moving average is still noisy there) and measure slopes over a
+    # window of a tenth of the points, so one noisy step cannot win
+    skip, k = len(pts) // 10, max(1, len(pts) // 10)
+    pts = pts[skip:max(stop, skip + k + 1)]
+    # slope of loss against log10(lr) across the window starting at i
+    slopes = [(pts[i + k][1] - pts[i][1]) / (math.log10(pts[i + k][0]) - math.log10(pts[i][0]))
+              for i in range(len(pts) - k)]
+    i = min(range(len(slopes)), key=lambda j: slopes[j])
+    return float(pts[i + k // 2][0])

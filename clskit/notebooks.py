@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -78,6 +79,47 @@ def _clean(nb) -> None:
                 continue
             kept.append(out)
         cell.outputs = kept
+    _prune_widget_state(nb, state)
+
+
+def _prune_widget_state(nb, state: dict) -> None:
+    """Keep only widget models reachable from a stored view (closed widgets leave layout/style orphans)."""
+    if not state:
+        return
+    todo = [out["data"]["application/vnd.jupyter.widget-view+json"].get("model_id")
+            for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
+            if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
+    seen: set[str] = set()
+    while todo:
+        mid = todo.pop()
+        if mid in seen or mid not in state:
+            continue
+        seen.add(mid)
+        todo += re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(state[mid]))
+    for mid in set(state) - seen:
+        del state[mid]
+    if not state:
+        nb.metadata.pop("widgets", None)
+
+
+def _forget_closed_widgets(client) -> None:
+    """nbclient keeps the state of widgets closed in the kernel (it ignores ``comm_close``), so
+    their views would be stored; track the closes and drop those models before saving the state."""
+    closed: set[str] = set()
+    handle = client.handle_comm_msg
+
+    def handle_comm_msg(outs, msg, cell_index):
+        if msg["msg_type"] == "comm_close":
+            closed.add(msg["content"]["comm_id"])
+        return handle(outs, msg, cell_index)
+
+    def drop_closed_widgets():
+        for comm_id in closed:
+            client.widget_state.pop(comm_id, None)
+            client.widget_buffers.pop(comm_id, None)
+
+    client.handle_comm_msg = handle_comm_msg
+    client.drop_closed_widgets = drop_closed_widgets
 
 
 def run_notebook(path: Path, write: bool = True, timeout: int = 600) -> RunResult:
@@ -92,6 +134,7 @@ def run_notebook(path: Path, write: bool = True, timeout: int = 600) -> RunResul
     os.environ["CLSKIT_NOTEBOOK_RUN"] = "1"
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
                             store_widget_state=True)
+    _forget_closed_widgets(client)
     err, sampler = "", None
     t0 = time.perf_counter()
     try:
@@ -104,6 +147,7 @@ def run_notebook(path: Path, write: bool = True, timeout: int = 600) -> RunResul
             t0 = time.perf_counter()
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
+            client.drop_closed_widgets()
             client.set_widgets_metadata()
     except CellExecutionError as e:
         err = str(e).strip().splitlines()[-1][:300] if str(e).strip() else type(e).__name__
