@@ -1,7 +1,18 @@
 """Datasets: one registry (``list_datasets``/``load_dataset``), in-memory sets, loaders and splits."""
 from .base import ArrayLoader, DataLoaders, ImageDataset
 from .registry import list_datasets, load_dataset, register_dataset
-from .splits import split_dataset, split_indices
+from .samplers import OverSampler, WeightedSampler
+from .show import show_images
+from .splits import class_count_table, find_leaks, plot_class_counts, split_dataset, split_indices, thumbnails
 
-__all__ = ["ArrayLoader", "DataLoaders", "ImageDataset", "list_datasets", "load_dataset",
-           "register_dataset", "split_dataset", "split_indices"]
+__all__ = ["ArrayLoader", "DataLoaders", "ImageDataset", "OverSampler", "WeightedSampler", "class_count_table",
+           "find_leaks", "list_datasets", "load_dataset", "plot_class_counts",
+           "register_dataset", "show_images", "split_dataset", "split_indices", "thumbnails"]
+
+
+def __getattr__(name: str):
+    # Folder loaders import PIL; load them on first use so `import clskit.datasets` stays light.
+    if name in ("load_image_folder", "load_image_csv", "ImageFolderDataset"):
+        from . import folders
+        return getattr(folders, name)
+    raise AttributeError(f"module 'clskit.datasets' has no attribute {name!r}")

@@ -84,3 +84,115 @@ def split_dataset(ds: ImageDataset, val: float = 0.15, test: float = 0.15, *, st
     groups = ds.groups if use_groups else None
     tr, va, te = split_indices(ds.targets.numpy(), val, test, stratify=stratify, groups=groups, seed=seed)
     return ds.subset(tr), ds.subset(va), ds.subset(te)
+
+
+# -- what is in each split ------------------------------------------------------------------------
+def _as_named(splits) -> dict[str, ImageDataset]:
+    if isinstance(splits, dict):
+        return dict(splits)
+    splits = list(splits)
+    names = ["train", "valid", "test"][:len(splits)] if len(splits) <= 3 else [f"split{i}" for i in range(len(splits))]
+    return dict(zip(names, splits))
+
+
+def class_count_table(splits):
+    """Images per class in each split, with each split's share of the class, as a pandas DataFrame.
+
+    Args:
+        splits: ``{"train": ds, ...}`` or a sequence of datasets (named train, valid, test).
+
+    Example:
+        >>> from clskit.datasets import load_dataset
+        >>> t = class_count_table(split_dataset(load_dataset("digits")))
+        >>> list(t.columns)[:3], int(t.loc["total", "train"])
+        (['train', 'valid', 'test'], 1257)
+    """
+    import pandas as pd
+
+    named = _as_named(splits)
+    classes = next(iter(named.values())).classes
+    table = pd.DataFrame({name: ds.class_counts() for name, ds in named.items()}, index=classes)
+    table.loc["total"] = [len(ds) for ds in named.values()]
+    for name in named:
+        table[f"{name} %"] = (100 * table[name] / table[list(named)].sum(axis=1)).round(1)
+    return table
+
+
+def plot_class_counts(splits, ax=None, normalize: bool = False):
+    """Grouped bar chart of class counts per split (``normalize``: each split's class fractions).
+
+    Returns the matplotlib axes. Example:
+        >>> from clskit.datasets import load_dataset
+        >>> ax = plot_class_counts(split_dataset(load_dataset("digits")))  # doctest: +SKIP
+    """
+    import matplotlib.pyplot as plt
+
+    named = _as_named(splits)
+    classes = next(iter(named.values())).classes
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4, 0.6 * len(classes) * len(named) / 2), 3))
+    width = 0.8 / len(named)
+    for k, (name, ds) in enumerate(named.items()):
+        counts = ds.class_counts().astype(float)
+        if normalize:
+            counts = counts / max(len(ds), 1)
+        ax.bar(np.arange(len(classes)) + (k - (len(named) - 1) / 2) * width, counts, width, label=f"{name} ({len(ds)})")
+    ax.set_xticks(np.arange(len(classes)), classes, rotation=45 if len(classes) > 6 else 0)
+    ax.set_ylabel("fraction of the split" if normalize else "images")
+    ax.legend(frameon=False)
+    return ax
+
+
+# -- leaks: the same (or nearly the same) image in two splits --------------------------------------
+def thumbnails(ds: ImageDataset, size: int = 16) -> "torch.Tensor":
+    """Each image shrunk to ``size x size`` (area average), flattened: ``(N, C * size * size)`` in [0, 1].
+
+    Small thumbnails ignore re-encoding noise and tiny edits, so near-identical images end up close.
+
+    Example:
+        >>> from clskit.datasets import load_dataset
+        >>> thumbnails(load_dataset("digits"), size=4).shape
+        torch.Size([1797, 16])
+    """
+    import torch.nn.functional as F
+
+    return F.adaptive_avg_pool2d(ds.float_images(), size).flatten(1)
+
+
+def find_leaks(splits, threshold: float = 0.03, size: int = 16):
+    """Pairs of identical or near-identical images in *different* splits (a leak inflates test scores).
+
+    Compares :func:`thumbnails` by root-mean-square difference (0 = identical, 1 = black vs white);
+    only pairs across splits are reported, not duplicates inside one split.
+
+    Args:
+        splits: ``{"train": ds, ...}`` or a sequence of datasets.
+        threshold: largest RMS difference of the thumbnails counted as a leak (0.03: a few grey levels).
+        size: thumbnail side length.
+
+    Returns:
+        A pandas DataFrame with columns ``split_a, index_a, split_b, index_b, distance``, closest first.
+
+    Example:
+        >>> from clskit.datasets import load_dataset
+        >>> ds = load_dataset("digits")
+        >>> leaks = find_leaks({"train": ds.subset(range(0, 100)), "test": ds.subset(range(90, 120))})
+        >>> len(leaks)    # images 90-99 are in both
+        10
+    """
+    import pandas as pd
+    import torch
+
+    named = _as_named(splits)
+    thumbs = {name: thumbnails(ds, size) for name, ds in named.items()}
+    rows = []
+    names = list(named)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            ta, tb = thumbs[a], thumbs[b]
+            for start in range(0, len(ta), 1024):          # chunks keep the distance matrix small
+                d = torch.cdist(ta[start:start + 1024], tb) / ta.shape[1] ** 0.5
+                ia, ib = torch.nonzero(d <= threshold, as_tuple=True)
+                rows += [(a, int(p) + start, b, int(q), round(float(d[p, q]), 4)) for p, q in zip(ia, ib)]
+    df = pd.DataFrame(rows, columns=["split_a", "index_a", "split_b", "index_b", "distance"])
+    return df.sort_values(["distance", "split_a", "index_a"], ignore_index=True)

@@ -1,0 +1,392 @@
+"""Synthetic images the kit owns: coloured shapes on textured backgrounds, and textured surfaces with defects.
+
+Everything is drawn with vectorised NumPy (no per-image Python loop), so 2,000 images of 64x64
+take well under a second, and the same ``seed`` always gives the same images. Each generator
+plants, on request, the problems real data has, and records where it planted them in ``ds.meta``:
+
+- ``imbalance``: the ratio of the largest to the smallest class (class 0 is the largest);
+- ``label_noise``: a fraction of labels flipped to another class (``meta["flipped"]``, and the
+  true labels in ``meta["clean_targets"]``);
+- ``shift``: a domain shift for a "deployment" set (other backgrounds, faded colours, blur, noise);
+- ``spurious``: a small coloured marker in the top-left corner whose colour matches the class with
+  this probability (``meta["marker"]`` holds the class index the marker's colour stands for);
+- ``views``: several images rendered from one source object (``ds.groups`` holds the object id).
+
+Registered names: ``"shapes"`` (single-label), ``"shapes_multilabel"`` (several shapes per image,
+a 0/1 label vector) and ``"defects"`` (quality control: surfaces that are ok, scratched or spotted).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from .base import ImageDataset
+from .registry import register_dataset
+
+SHAPES = ("circle", "square", "triangle", "cross", "ring", "star", "bar", "crescent")
+DEFECT_KINDS = ("ok", "scratch", "spot")
+# Marker colours of the spurious cue: one per class (saturated, easy to see in a corner).
+MARKER_COLOURS = np.array([[1, 0, 0], [0, 0.8, 0], [0, 0.3, 1], [1, 0.9, 0], [1, 0, 1], [0, 1, 1],
+                           [1, 0.5, 0], [1, 1, 1]], dtype=np.float32)
+
+
+# -- shapes as signed distances ---------------------------------------------------------------
+# Each function takes local coordinates (u, v) of shape (k, H, W), in units of the object's radius,
+# and returns an approximate signed distance (negative inside). Anti-aliased coverage is then
+# clip(0.5 - d * radius_px, 0, 1): one pixel of soft edge whatever the size.
+def _box(u, v, a, b):
+    return np.maximum(np.abs(u) - a, np.abs(v) - b)
+
+
+def _sdf(shape: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    if shape == "circle":
+        return np.hypot(u, v) - 0.9
+    if shape == "square":
+        return _box(u, v, 0.75, 0.75)
+    if shape == "triangle":  # equilateral, inradius 0.55
+        return np.maximum(np.maximum(v, 0.866 * u - 0.5 * v), -0.866 * u - 0.5 * v) - 0.55
+    if shape == "cross":
+        return np.minimum(_box(u, v, 0.95, 0.3), _box(u, v, 0.3, 0.95))
+    if shape == "ring":
+        return np.abs(np.hypot(u, v) - 0.72) - 0.22
+    if shape == "star":  # five points; not an exact distance, scaled so edges stay about one pixel
+        rr, phi = np.hypot(u, v), np.arctan2(v, u)
+        return 0.6 * (rr - (0.62 + 0.38 * np.cos(5 * phi)))
+    if shape == "bar":
+        return _box(u, v, 1.0, 0.28)
+    if shape == "crescent":
+        return np.maximum(np.hypot(u, v) - 0.95, 0.75 - np.hypot(u - 0.45, v))
+    raise ValueError(f"unknown shape {shape!r}; choose from {', '.join(SHAPES)}")
+
+
+def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    c = np.arange(size, dtype=np.float32) + 0.5  # pixel centres
+    return c[None, :, None], c[None, None, :]   # ys (1, H, 1), xs (1, 1, W)
+
+
+def _coverage(shape, size, cx, cy, r, theta, edge: float = 1.0) -> np.ndarray:
+    """Anti-aliased coverage ``(k, H, W)`` in [0, 1] of one shape per image (k parameters each).
+
+    ``edge`` is the width of the soft edge in pixels: 1 is crisp, larger values look out of focus
+    (the deployment "blur", at no cost compared with convolving every image).
+    """
+    ys, xs = _grid(size)
+    dx, dy = xs - cx[:, None, None], ys - cy[:, None, None]
+    c, s = np.cos(theta)[:, None, None], np.sin(theta)[:, None, None]
+    rr = r[:, None, None]
+    u, v = (dx * c + dy * s) / rr, (-dx * s + dy * c) / rr
+    return np.clip(0.5 - _sdf(shape, u, v) * rr / edge, 0, 1).astype(np.float32)
+
+
+# -- backgrounds, colours, corruption -----------------------------------------------------------
+def _colours(rng, n, shift):
+    """Background and object colours (n, 3) with a random light/dark polarity and clear contrast."""
+    light_bg = rng.random(n) < 0.5
+    lo, hi = 0.05 + 0.35 * rng.random((n, 3), np.float32), 0.6 + 0.35 * rng.random((n, 3), np.float32)
+    bg = np.where(light_bg[:, None], hi, lo).astype(np.float32)
+    fg = np.where(light_bg[:, None], 0.05 + 0.35 * rng.random((n, 3)), 0.6 + 0.35 * rng.random((n, 3)))
+    fg = fg.astype(np.float32)
+    if shift > 0:  # deployment: faded colours (towards grey) and less contrast
+        grey_bg, grey_fg = bg.mean(1, keepdims=True), fg.mean(1, keepdims=True)
+        bg = bg + 0.5 * shift * (grey_bg - bg)
+        fg = fg + 0.5 * shift * (grey_fg - fg)
+        fg = bg + (fg - bg) * (1 - 0.3 * shift)
+    return bg, fg
+
+
+def _texture(rng, n, size, shift) -> np.ndarray:
+    """Background texture ``(n, H, W)`` around 0: stripes, or (under shift) checkerboards."""
+    ys, xs = _grid(size)
+    f32 = lambda a: np.asarray(a, dtype=np.float32)[:, None, None]
+    ang = rng.uniform(0, np.pi, n)
+    freq = f32(rng.uniform(1, 4, n) * 2 * np.pi / size)
+    phase, amp = f32(rng.uniform(0, 2 * np.pi, n)), f32(rng.uniform(0.02, 0.12, n))
+    tex = amp * np.sin(freq * (xs * f32(np.cos(ang)) + ys * f32(np.sin(ang))) + phase)
+    if shift > 0:
+        checker = np.flatnonzero(rng.random(n) < shift)
+        cell = f32(rng.integers(max(2, size // 16), max(3, size // 4), len(checker)))
+        tex[checker] = ((((xs // cell) + (ys // cell)) % 2 - 0.5) * 0.2).astype(np.float32)
+    return tex
+
+
+def _edge(size: int, shift: float) -> float:
+    """Soft-edge width in pixels: crisp in the training domain, out of focus under shift."""
+    return 1.0 + 1.2 * shift * size / 32
+
+
+def _finish(rng, canvas: np.ndarray, size: int, shift: float, noise: float = 0.03) -> torch.Tensor:
+    """Sensor noise (stronger under shift), then uint8 ``(n, 3, H, W)``."""
+    x = torch.from_numpy(canvas)
+    std = noise + 0.05 * shift
+    x = x + torch.from_numpy(rng.standard_normal(canvas.shape, dtype=np.float32)) * std
+    return (x.clamp(0, 1) * 255).round().to(torch.uint8)
+
+
+def _counts(n_per_class: int, n_classes: int, imbalance: float) -> np.ndarray:
+    """Images per class: geometric from ``n_per_class`` (class 0) down to ``n_per_class / imbalance``."""
+    if imbalance < 1:
+        raise ValueError(f"imbalance is the ratio largest/smallest class and must be >= 1; got {imbalance}")
+    steps = np.arange(n_classes) / max(n_classes - 1, 1)
+    return np.maximum(1, np.round(n_per_class * imbalance ** -steps)).astype(int)
+
+
+def _flip_labels(rng, y: np.ndarray, n_classes: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Flip exactly ``round(rate * n)`` labels to a different random class."""
+    if not 0 <= rate < 1:
+        raise ValueError(f"label_noise must be a fraction in [0, 1); got {rate}")
+    flipped = np.zeros(len(y), bool)
+    flipped[rng.choice(len(y), int(round(rate * len(y))), replace=False)] = True
+    noisy = y.copy()
+    noisy[flipped] = (y[flipped] + rng.integers(1, n_classes, flipped.sum())) % n_classes
+    return noisy, flipped
+
+
+def _check(n_per_class, size, shift):
+    if n_per_class < 1:
+        raise ValueError(f"n_per_class must be at least 1; got {n_per_class}")
+    if size < 16:
+        raise ValueError(f"size must be at least 16 pixels so shapes stay recognisable; got {size}")
+    if not 0 <= shift <= 1:
+        raise ValueError(f"shift is a strength in [0, 1] (0 = training domain); got {shift}")
+
+
+# -- the registered generators ------------------------------------------------------------------
+@register_dataset
+def shapes(n_classes: int = 4, n_per_class: int = 500, size: int = 32, *, imbalance: float = 1.0,
+           label_noise: float = 0.0, shift: float = 0.0, spurious: float | None = None, views: int = 1,
+           seed: int = 0) -> ImageDataset:
+    """Coloured shapes (one per image) at random position, size and rotation on striped backgrounds.
+
+    Colours and light/dark polarity are random and independent of the class, so a linear model
+    on pixels does poorly while a small CNN learns the task in a few epochs.
+
+    Args:
+        n_classes: 2 to 8 classes, taken in order from ``SHAPES`` (circle, square, triangle, cross,
+            ring, star, bar, crescent).
+        n_per_class: images of the largest class.
+        size: side length in pixels (at least 16).
+        imbalance: largest/smallest class ratio; class sizes fall geometrically (1 = balanced).
+        label_noise: fraction of labels flipped to a wrong class (see ``meta["flipped"]``).
+        shift: domain-shift strength in [0, 1] for a deployment set (checkerboard backgrounds,
+            faded colours, blur, noise); use another ``seed`` too.
+        spurious: ``None`` for no marker; a probability p: every image gets a corner marker whose
+            colour is the class colour with probability p (else a random class's colour). Train with
+            0.95 and test with 0.0 to build a model that is right for the wrong reason.
+        views: images rendered from each source object (jittered pose, same colours); ``ds.groups``
+            holds the object ids so :func:`split_dataset` keeps an object's views together.
+        seed: the images depend only on the arguments and this seed.
+
+    Returns:
+        An :class:`ImageDataset` (uint8, ``(N, 3, size, size)``) with ``meta`` keys ``clean_targets``,
+        ``flipped``, ``marker`` (-1 without markers) and ``shift``.
+
+    Example:
+        >>> ds = shapes(n_per_class=10, size=32, label_noise=0.1)
+        >>> len(ds), ds.classes, int(ds.meta["flipped"].sum())
+        (40, ['circle', 'square', 'triangle', 'cross'], 4)
+    """
+    _check(n_per_class, size, shift)
+    if not 2 <= n_classes <= len(SHAPES):
+        raise ValueError(f"n_classes must be between 2 and {len(SHAPES)}; got {n_classes}")
+    if views < 1:
+        raise ValueError(f"views (images per source object) must be at least 1; got {views}")
+    if spurious is not None and not 0 <= spurious <= 1:
+        raise ValueError(f"spurious is a probability in [0, 1] (or None for no marker); got {spurious}")
+    rng = np.random.default_rng(seed)
+    counts = _counts(n_per_class, n_classes, imbalance)
+    # Source objects: class, colour, pose; each rendered `views` times with a jittered pose.
+    n_obj = [int(math.ceil(c / views)) for c in counts]
+    obj_y = np.repeat(np.arange(n_classes), n_obj)
+    m = len(obj_y)
+    bg, fg = _colours(rng, m, shift)
+    r_obj = rng.uniform(0.16, 0.3, m) * size
+    pos_obj = rng.uniform(0.3, 0.7, (m, 2)) * size
+    th_obj = rng.uniform(0, 2 * np.pi, m)
+    # Expand objects to images: the first counts[c] views of class c's objects.
+    idx = np.concatenate([np.flatnonzero(obj_y == c).repeat(views)[:counts[c]] for c in range(n_classes)])
+    n = len(idx)
+    y = obj_y[idx]
+    jit = 0.0 if views == 1 else 1.0
+    r = r_obj[idx] * rng.uniform(1 - 0.1 * jit, 1 + 0.1 * jit, n)
+    cx = pos_obj[idx, 0] + jit * rng.uniform(-0.08, 0.08, n) * size
+    cy = pos_obj[idx, 1] + jit * rng.uniform(-0.08, 0.08, n) * size
+    th = th_obj[idx] + jit * rng.uniform(-0.5, 0.5, n)
+    r, cx, cy, th = (a.astype(np.float32) for a in (r, cx, cy, th))  # float64 would double the work
+
+    tex = _texture(rng, n, size, shift)
+    canvas = bg[idx][:, :, None, None] + tex[:, None]                    # (n, 3, H, W)
+    for c in range(n_classes):
+        sel = np.flatnonzero(y == c)
+        a = _coverage(SHAPES[c], size, cx[sel], cy[sel], r[sel], th[sel], _edge(size, shift))[:, None]  # (k, 1, H, W)
+        canvas[sel] = canvas[sel] * (1 - a) + (fg[idx[sel]][:, :, None, None] + 0.5 * tex[sel, None]) * a
+    marker = np.full(n, -1)
+    if spurious is not None:
+        follows = rng.random(n) < spurious
+        marker = np.where(follows, y, rng.integers(0, n_classes, n))
+        ms = max(2, size // 8)
+        canvas[:, :, 1:1 + ms, 1:1 + ms] = MARKER_COLOURS[marker % len(MARKER_COLOURS)][:, :, None, None]
+    images = _finish(rng, canvas, size, shift)
+
+    noisy, flipped = _flip_labels(rng, y, n_classes, label_noise)
+    order = rng.permutation(n)  # mix the classes so any prefix is a fair sample
+    groups = idx[order] if views > 1 else None
+    meta = {"clean_targets": y[order], "flipped": flipped[order], "marker": marker[order], "shift": shift}
+    return ImageDataset(images[torch.from_numpy(order)], torch.from_numpy(noisy[order]),
+                        list(SHAPES[:n_classes]), groups=groups, meta=meta)
+
+
+@register_dataset
+def shapes_multilabel(n_labels: int = 4, n_images: int = 2000, size: int = 32, *, p_label: float = 0.4,
+                      label_noise: float = 0.0, shift: float = 0.0, seed: int = 0) -> ImageDataset:
+    """Several shapes per image (each label present with probability ``p_label``; at least one).
+
+    Shapes sit in separate cells of a grid (2x2 for up to 4 labels, 3x3 above), each with its own
+    colour, size and rotation; the target is a 0/1 vector over ``SHAPES[:n_labels]``.
+
+    Args:
+        n_labels: 2 to 8 possible labels.
+        n_images: number of images.
+        size: side length in pixels.
+        p_label: probability that each label is present.
+        label_noise: fraction of images with one label bit flipped (``meta["flipped"]``).
+        shift: domain-shift strength in [0, 1], as in :func:`shapes`.
+        seed: random seed.
+
+    Example:
+        >>> ds = shapes_multilabel(n_images=20)
+        >>> ds.multilabel, tuple(ds.targets.shape), bool((ds.meta["clean_targets"].sum(1) >= 1).all())
+        (True, (20, 4), True)
+    """
+    _check(n_images, size, shift)
+    if not 2 <= n_labels <= len(SHAPES):
+        raise ValueError(f"n_labels must be between 2 and {len(SHAPES)}; got {n_labels}")
+    if not 0 < p_label <= 1:
+        raise ValueError(f"p_label must be a probability in (0, 1]; got {p_label}")
+    rng = np.random.default_rng(seed)
+    n = n_images
+    y = (rng.random((n, n_labels)) < p_label).astype(np.float32)
+    empty = y.sum(1) == 0
+    y[np.flatnonzero(empty), rng.integers(0, n_labels, empty.sum())] = 1
+    g = 2 if n_labels <= 4 else 3
+    cell = size / g
+    # Each image assigns its labels to distinct grid cells (a random permutation of cells per image).
+    cells = np.argsort(rng.random((n, g * g)), axis=1)[:, :n_labels]
+    bg, _ = _colours(rng, n, shift)
+    tex = _texture(rng, n, size, shift)
+    canvas = bg[:, :, None, None] + tex[:, None]
+    for j in range(n_labels):
+        sel = np.flatnonzero(y[:, j] > 0)
+        k = len(sel)
+        _, fg = _colours(rng, k, shift)
+        # Reuse the image's polarity: pick the object colour to contrast with this background.
+        light = bg[sel].mean(1, keepdims=True) > 0.5
+        fg = np.where(light, np.minimum(fg, 0.4), np.maximum(fg, 0.6)).astype(np.float32)
+        row, col = cells[sel, j] // g, cells[sel, j] % g
+        cx = ((col + rng.uniform(0.4, 0.6, k)) * cell).astype(np.float32)
+        cy = ((row + rng.uniform(0.4, 0.6, k)) * cell).astype(np.float32)
+        r = (rng.uniform(0.3, 0.42, k) * cell).astype(np.float32)
+        th = rng.uniform(0, 2 * np.pi, k).astype(np.float32)
+        a = _coverage(SHAPES[j], size, cx, cy, r, th, _edge(size, shift))[:, None]
+        canvas[sel] = canvas[sel] * (1 - a) + fg[:, :, None, None] * a
+    images = _finish(rng, canvas, size, shift)
+    if not 0 <= label_noise < 1:
+        raise ValueError(f"label_noise must be a fraction in [0, 1); got {label_noise}")
+    flipped = np.zeros(n, bool)
+    flipped[rng.choice(n, int(round(label_noise * n)), replace=False)] = True
+    noisy = y.copy()
+    bits = rng.integers(0, n_labels, flipped.sum())
+    noisy[np.flatnonzero(flipped), bits] = 1 - noisy[np.flatnonzero(flipped), bits]
+    meta = {"clean_targets": y, "flipped": flipped, "shift": shift}
+    return ImageDataset(images, torch.from_numpy(noisy), list(SHAPES[:n_labels]), multilabel=True, meta=meta)
+
+
+@register_dataset
+def defects(n_per_class: int = 300, size: int = 64, *, kinds: tuple[str, ...] = DEFECT_KINDS,
+            imbalance: float = 1.0, label_noise: float = 0.0, shift: float = 0.0, seed: int = 0) -> ImageDataset:
+    """Textured surfaces (brushed metal) that are ``ok`` or carry a ``scratch`` or a ``spot``.
+
+    A quality-control case study: the defects are small and low-contrast, the texture varies,
+    and real lines have far fewer defects than good parts (set ``imbalance``, e.g. 10).
+
+    Args:
+        n_per_class: images of the largest class (the first kind, normally ``"ok"``).
+        size: side length in pixels.
+        kinds: classes, a subset of ``("ok", "scratch", "spot")`` in any order, or ``("ok", "defect")``
+            for a binary task where a defect is a scratch or a spot.
+        imbalance: largest/smallest class ratio (sizes fall geometrically in the order of ``kinds``).
+        label_noise: fraction of labels flipped (``meta["flipped"]``).
+        shift: domain shift in [0, 1] (another camera: blur, noise, faded contrast).
+        seed: random seed.
+
+    Example:
+        >>> ds = defects(n_per_class=5, size=32, kinds=("ok", "defect"))
+        >>> ds.classes, len(ds)
+        (['ok', 'defect'], 10)
+    """
+    _check(n_per_class, size, shift)
+    kinds = tuple(kinds)
+    allowed = set(DEFECT_KINDS) | {"defect"}
+    if len(kinds) < 2 or len(set(kinds)) != len(kinds) or not set(kinds) <= allowed:
+        raise ValueError(f"kinds must be 2 or more distinct names from {sorted(allowed)}; got {kinds}")
+    rng = np.random.default_rng(seed)
+    counts = _counts(n_per_class, len(kinds), imbalance)
+    y = np.repeat(np.arange(len(kinds)), counts)
+    n = len(y)
+    kind = np.array(kinds)[y]
+    if "defect" in kinds:  # a binary task: each defect image is a scratch or a spot
+        is_def = kind == "defect"
+        kind = kind.astype("<U8")
+        kind[is_def] = np.where(rng.random(is_def.sum()) < 0.5, "scratch", "spot")
+    ys, xs = _grid(size)
+    # Brushed metal: a grey level, fine streaks along a random direction, a soft light gradient.
+    u = lambda lo, hi, shape: rng.uniform(lo, hi, shape).astype(np.float32)
+    base = u(0.35, 0.65, (n, 1, 1))
+    ang = u(-0.3, 0.3, (n, 1, 1)) + np.where(rng.random((n, 1, 1)) < 0.5, 0, np.pi / 2).astype(np.float32)
+    across = -xs * np.sin(ang) + ys * np.cos(ang)
+    streak = sum(u(0.01, 0.04, (n, 1, 1)) * np.sin(across * (u(0.5, 2.5, (n, 1, 1)) * 64 / size)
+                                                      + u(0, 6.3, (n, 1, 1))) for _ in range(3))
+    light = u(-0.1, 0.1, (n, 1, 1)) * (xs / size - 0.5) + u(-0.1, 0.1, (n, 1, 1)) * (ys / size - 0.5)
+    surf = (base + streak + light).astype(np.float32)
+    # Scratches: a thin line segment, darker or lighter than the surface.
+    sel = np.flatnonzero(kind == "scratch")
+    if len(sel):
+        k = len(sel)
+        p0 = u(0.15, 0.85, (k, 2)) * size
+        a = rng.uniform(0, np.pi, k)
+        length = rng.uniform(0.3, 0.6, k) * size
+        p1 = np.clip(p0 + length[:, None] * np.stack([np.cos(a), np.sin(a)], 1), 1, size - 1).astype(np.float32)
+        d = _segment_distance(xs, ys, p0, p1)
+        width = u(0.5, 1.0, (k, 1, 1)) * size / 64 + 0.3
+        cover = np.clip((width - d) / _edge(size, shift) + 0.5, 0, 1)
+        sign = np.where(rng.random((k, 1, 1)) < 0.7, -1, 1).astype(np.float32)
+        surf[sel] += sign * u(0.12, 0.25, (k, 1, 1)) * cover
+    # Spots: a small soft blob, usually darker (a stain or a pit).
+    sel = np.flatnonzero(kind == "spot")
+    if len(sel):
+        k = len(sel)
+        c = u(0.15, 0.85, (k, 2)) * size
+        rad = u(0.03, 0.06, (k, 1, 1)) * size * (1 + 0.5 * shift)
+        d2 = (xs - c[:, 0, None, None]) ** 2 + (ys - c[:, 1, None, None]) ** 2
+        blob = np.exp(-0.5 * d2 / rad ** 2)
+        sign = np.where(rng.random((k, 1, 1)) < 0.8, -1, 1).astype(np.float32)
+        surf[sel] += sign * u(0.15, 0.3, (k, 1, 1)) * blob
+    if shift > 0:
+        surf = base + (surf - base) * (1 - 0.4 * shift)
+    tint = (1 + rng.uniform(-0.04, 0.04, (n, 3))).astype(np.float32)   # steel is slightly blue or warm
+    canvas = np.ascontiguousarray(surf[:, None] * tint[:, :, None, None])
+    images = _finish(rng, canvas, size, shift, noise=0.02)
+    noisy, flipped = _flip_labels(rng, y, len(kinds), label_noise)
+    order = rng.permutation(n)
+    meta = {"clean_targets": y[order], "flipped": flipped[order], "kind": kind[order], "shift": shift}
+    return ImageDataset(images[torch.from_numpy(order)], torch.from_numpy(noisy[order]), list(kinds), meta=meta)
+
+
+def _segment_distance(xs, ys, p0, p1) -> np.ndarray:
+    """Distance ``(k, H, W)`` from every pixel to the segments p0[k] -> p1[k]."""
+    ax, ay = p0[:, 0, None, None], p0[:, 1, None, None]
+    bx, by = p1[:, 0, None, None], p1[:, 1, None, None]
+    dx, dy = bx - ax, by - ay
+    t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / (dx * dx + dy * dy + 1e-9), 0, 1)
+    return np.hypot(xs - ax - t * dx, ys - ay - t * dy)
