@@ -1,0 +1,110 @@
+"""Hub weights from timm and torchvision (these need internet the first time; then they are cached).
+
+``create_model("tv:resnet18", pretrained=True)`` and ``create_model("resnet18", pretrained=True)``
+(a timm name) end up here. When the download fails (no network, a firewall, a proxy), the error
+says so and names the backbone that works offline: ``"efficientnet_lite0"``.
+"""
+from __future__ import annotations
+
+import torch.nn as nn
+
+OFFLINE_BACKBONE = "efficientnet_lite0"
+
+
+class PretrainedWeightsUnavailable(RuntimeError):
+    """Raised when hub weights cannot be downloaded (offline, blocked, or no such weights)."""
+
+
+def _offline_error(what: str, err: BaseException) -> PretrainedWeightsUnavailable:
+    return PretrainedWeightsUnavailable(
+        f"could not download the pretrained weights of {what} ({type(err).__name__}: {err}). "
+        f"Are you offline? The kit ships one backbone that needs no network: "
+        f"create_model({OFFLINE_BACKBONE!r}, pretrained=True, num_classes=...). "
+        "Or connect once to fill the cache (~/.cache/torch, ~/.cache/huggingface)."
+    )
+
+
+# What a failed download raises: urllib (torchvision), requests / huggingface_hub (timm), sockets.
+def _download_errors() -> tuple[type[BaseException], ...]:
+    errs: list[type[BaseException]] = [OSError, ConnectionError, TimeoutError]  # URLError is an OSError
+    try:
+        import requests
+        errs.append(requests.exceptions.RequestException)
+    except ImportError:
+        pass
+    try:
+        from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+        errs += [HfHubHTTPError, LocalEntryNotFoundError]
+    except ImportError:
+        pass
+    return tuple(errs)
+
+
+def create_torchvision_model(name: str, *, num_classes: int = 1000, pretrained: bool = False, **kw) -> nn.Module:
+    """A torchvision classifier by name, with the head replaced when ``num_classes`` is not 1000.
+
+    Args:
+        name: a torchvision model name (``torchvision.models.list_models()``), e.g. ``"resnet18"``.
+        num_classes: outputs of the classifier head.
+        pretrained: load the default ImageNet weights (downloaded once, then cached).
+        **kw: passed to ``torchvision.models.get_model``.
+
+    The model gets ``pretrained_cfg`` (mean, std, input size, ``label_names``) like timm models, so
+    :func:`clskit.models.pretrained.preprocess_for` works on it.
+
+    Example:
+        >>> create_torchvision_model("resnet18", num_classes=3)(torch.zeros(1, 3, 64, 64)).shape  # doctest: +SKIP
+        torch.Size([1, 3])
+    """
+    import torchvision
+
+    known = torchvision.models.list_models()
+    if name not in known:
+        raise KeyError(f"unknown torchvision model {name!r}; e.g. {', '.join(known[:6])}, ... "
+                       "(see torchvision.models.list_models())")
+    if not pretrained:
+        model = torchvision.models.get_model(name, weights=None, num_classes=num_classes, **kw)
+        model.pretrained_cfg = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225),
+                                "input_size": (3, 224, 224), "label_names": None, "tag": "random init"}
+        return model
+    weights = torchvision.models.get_model_weights(name).DEFAULT
+    try:
+        model = torchvision.models.get_model(name, weights=weights, **kw)
+    except _download_errors() as e:
+        raise _offline_error(f"torchvision model {name!r}", e) from None
+    tfm = weights.transforms()
+    size = getattr(tfm, "crop_size", [224])[0]
+    model.pretrained_cfg = {"mean": tuple(tfm.mean), "std": tuple(tfm.std), "input_size": (3, size, size),
+                            "label_names": list(weights.meta["categories"]) if num_classes == 1000 else None,
+                            "tag": str(weights), "source": "torchvision"}
+    if num_classes != len(weights.meta["categories"]):
+        from .heads import replace_head
+        replace_head(model, num_classes)
+    return model
+
+
+def create_timm_pretrained(name: str, *, num_classes: int = 1000, in_chans: int = 3, **kw) -> nn.Module:
+    """A timm model with its hub weights (Hugging Face Hub; downloaded once, then cached).
+
+    Args:
+        name: a timm model name with pretrained weights (``timm.list_models(pretrained=True)``).
+        num_classes: outputs of the classifier; another number than the weights' replaces the head.
+        in_chans: input channels (timm adapts the first convolution).
+        **kw: passed to ``timm.create_model``.
+
+    Example:
+        >>> create_timm_pretrained("resnet18", num_classes=3)  # doctest: +SKIP
+    """
+    import timm
+
+    try:
+        return timm.create_model(name, pretrained=True, num_classes=num_classes, in_chans=in_chans, **kw)
+    except RuntimeError as e:
+        # timm raises RuntimeError for names without pretrained weights: not a network problem
+        if "pretrained" in str(e).lower() and "no" in str(e).lower():
+            raise PretrainedWeightsUnavailable(
+                f"timm has no pretrained weights for {name!r}; see timm.list_models(pretrained=True) "
+                f"or use {OFFLINE_BACKBONE!r}") from None
+        raise
+    except _download_errors() as e:
+        raise _offline_error(f"timm model {name!r}", e) from None
