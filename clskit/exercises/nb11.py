@@ -1,0 +1,81 @@
+"""Exercises of notebook 11 (interpretability): Grad-CAM on numbers, saliency and rollout by hand."""
+from __future__ import annotations
+
+from . import exercise
+
+
+def _cam_example():
+    import torch
+
+    a = torch.tensor([[[[1., 2.], [3., 4.]], [[4., 3.], [2., 1.]]]])
+    da = torch.stack([torch.ones(2, 2), -2 * torch.ones(2, 2)])[None]
+    return a, da
+
+
+@exercise("11.1", "Grad-CAM on a tiny example")
+def _(answer, c):
+    import torch
+
+    a, da = _cam_example()
+    weights = da.mean(dim=(2, 3))                                        # (1, 2): 1 and -2
+    expected = torch.relu((weights[:, :, None, None] * a).sum(1))        # [[0, 0], [0, 2]]
+    answer = torch.as_tensor(answer, dtype=torch.float32)
+    if not c.expect(tuple(answer.shape) == (1, 2, 2), "the shape is (1, 2, 2)",
+                    f"the shape is {tuple(answer.shape)}, not (1, 2, 2)"):
+        return "one map per image: sum the weighted channels, keep (B, h, w)"
+    no_relu = (weights[:, :, None, None] * a).sum(1)
+    summed = torch.relu((da.sum(dim=(2, 3))[:, :, None, None] * a).sum(1))
+    c.expect(torch.allclose(answer, expected), "the map is right",
+             f"got {answer.tolist()}")
+    if torch.allclose(answer, no_relu):
+        return "negative evidence is cut off: apply a ReLU to the weighted sum"
+    if torch.allclose(answer, summed):
+        return "the channel weight is the mean (average) of dA over the map, not the sum"
+    return "alpha_k = mean of dA[k]; map = ReLU(sum_k alpha_k * A[k])"
+
+
+def _tiny_model():
+    import torch
+    import torch.nn as nn
+
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Tanh(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3)).eval()
+
+
+@exercise("11.2", "Saliency by hand")
+def _(answer, c):
+    import torch
+
+    model = _tiny_model()
+    image = torch.rand(3, 6, 6, generator=torch.Generator().manual_seed(1))
+    x = image[None].clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(model(x)[0, 2], x)
+    expected = g[0].abs().amax(0)
+    got = torch.as_tensor(answer(model, image.clone(), 2)).detach().float()
+    if not c.expect(tuple(got.shape) == (6, 6), "the map has shape (H, W)", f"the map has shape {tuple(got.shape)}"):
+        return "reduce the colour channels (dim 0 of the gradient of one image) with a max"
+    c.expect(torch.allclose(got, expected, atol=1e-6), "the saliency map is right", "the values differ from |dy_c/dx| max over channels")
+    if torch.allclose(got, g[0].amax(0), atol=1e-6):
+        return "take the absolute value of the gradient before the max over channels"
+    return "x = image[None].clone().requires_grad_(True); g = torch.autograd.grad(model(x)[0, c], x)[0]; g[0].abs().amax(0)"
+
+
+@exercise("11.3", "Attention rollout by hand")
+def _(answer, c):
+    import torch
+
+    from ..interpret import attention_rollout
+
+    gen = torch.Generator().manual_seed(0)
+    atts = [torch.softmax(torch.randn(2, 3, 5, 5, generator=gen) * 2, -1) for _ in range(3)]
+    expected = attention_rollout(atts)
+    got = torch.as_tensor(answer([a.clone() for a in atts])).float()
+    if not c.expect(tuple(got.shape) == (2, 5, 5), "the shape is (B, T, T)", f"the shape is {tuple(got.shape)}"):
+        return "average over the heads (dim 1) so each block gives (B, T, T)"
+    c.expect(torch.allclose(got, expected, atol=1e-5), "the rollout is right", "the rollout differs from the reference")
+    if torch.allclose(got, attention_rollout(atts, residual=False), atol=1e-5):
+        return "add the identity for the residual connection before renormalising"
+    reverse = attention_rollout(atts[::-1])
+    if torch.allclose(got, reverse, atol=1e-5):
+        return "multiply in order: R = A_3' @ A_2' @ A_1' (later blocks on the left)"
+    return "for each block: a = att.mean(1) + I; a = a / a.sum(-1, keepdim=True); R = a @ R"

@@ -1,0 +1,134 @@
+"""A heat-map viewer: pick an image, a class and a method; see where the model looks.
+
+Built once (controls, one ``ipywidgets.Image`` updated in place, an HTML panel of the top
+predictions); moving a control calls the pure functions of :mod:`clskit.interpret` and re-renders.
+Hooks are attached only while a map is computed, so the viewer leaves the model clean.
+
+Example:
+    >>> v = CAMViewer(model, images, classes, targets=targets)     # doctest: +SKIP
+    >>> v.index.value = 5; v.target.value = 2; v.method.value = "gradcam++"  # doctest: +SKIP
+    >>> v.top_predictions                                             # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from ..interpret import CAMS, overlay, rollout_map, saliency, smoothgrad
+
+PREDICTED = -1  # the class dropdown's value for "explain the predicted class"
+
+
+def heatmap_for(model: nn.Module, image: torch.Tensor, target: int | None, method: str = "gradcam",
+                target_layer: nn.Module | None = None) -> torch.Tensor:
+    """One ``(H, W)`` heat map in ``[0, 1]`` for ``image`` ``(C, H, W)`` and class ``target``.
+
+    Args:
+        method: ``"gradcam"``, ``"gradcam++"``, ``"saliency"``, ``"smoothgrad"`` or ``"rollout"``
+            (ViTs with ``attention_maps``; class-independent).
+        target: class index, or ``None`` for the predicted class.
+
+    Example:
+        >>> from clskit.models import create_model
+        >>> heatmap_for(create_model("small_cnn", in_chans=1), torch.rand(1, 8, 8), 3).shape
+        torch.Size([8, 8])
+    """
+    x = image[None].float()
+    targets = None if target is None else [target]
+    if method in CAMS:
+        with CAMS[method](model, target_layer) as cam:
+            return cam(x, targets)[0]
+    if method in ("saliency", "smoothgrad"):
+        fn = saliency if method == "saliency" else smoothgrad
+        m = fn(model.eval(), x, targets)[0]
+        return m / (m.max() + 1e-12)
+    if method == "rollout":
+        return rollout_map(model, x)[0]
+    raise ValueError(f"unknown method {method!r}; use one of {sorted(CAMS) + ['rollout', 'saliency', 'smoothgrad']}")
+
+
+def _png(rgb: np.ndarray, scale: int) -> bytes:
+    from PIL import Image
+
+    img = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8))
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class CAMViewer:
+    """Image slider, class and method dropdowns, a heat map over the image, and the top predictions.
+
+    Args:
+        model: a classifier returning logits.
+        images: ``(N, C, H, W)`` float in ``[0, 1]`` or uint8, in the form the model takes.
+        classes: class names.
+        targets: optional ``(N,)`` true labels (shown next to the predictions).
+        methods: the methods offered (see :func:`heatmap_for`); the first is shown first. For ViTs
+            (models with ``attention_maps``) ``"rollout"`` is added in front.
+        target_layer: layer for the CAMs (default: the last conv).
+        top_k: predictions listed.
+        scale: display magnification (nearest-neighbour, so pixels stay visible).
+
+    Attributes:
+        index, target, method, alpha: the controls (set ``.value`` to drive the viewer from Python).
+        image: the ``ipywidgets.Image`` showing the overlay; ``info``: the HTML predictions panel.
+        heatmap: the last computed ``(H, W)`` map; ``top_predictions``: ``[(class, prob), ...]``.
+        widget: the whole view.
+    """
+
+    def __init__(self, model: nn.Module, images, classes: Sequence[str], targets=None,
+                 methods: Sequence[str] = ("gradcam", "gradcam++", "saliency", "smoothgrad"),
+                 target_layer: nn.Module | None = None, top_k: int = 3, scale: int = 6):
+        import ipywidgets as W
+
+        images = torch.as_tensor(images)
+        if images.ndim != 4:
+            raise ValueError(f"images must be (N, C, H, W); got shape {tuple(images.shape)}")
+        self.images = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+        self.model, self.classes, self.target_layer = model.eval(), list(classes), target_layer
+        self.targets = None if targets is None else torch.as_tensor(targets)
+        self.top_k, self.scale = min(top_k, len(self.classes)), scale
+        methods = list(methods)
+        if hasattr(model, "attention_maps") and "rollout" not in methods:
+            methods.insert(0, "rollout")  # a ViT: start with its attention
+        self.index = W.IntSlider(0, min=0, max=len(self.images) - 1, description="image")
+        self.target = W.Dropdown(options=[("predicted", PREDICTED)] + [(c, i) for i, c in enumerate(self.classes)],
+                                 value=PREDICTED, description="class")
+        self.method = W.Dropdown(options=methods, value=methods[0], description="method")
+        self.alpha = W.FloatSlider(0.5, min=0.0, max=1.0, step=0.05, description="heat map")
+        self.image = W.Image(format="png")
+        self.info = W.HTML()
+        for control in (self.index, self.target, self.method, self.alpha):
+            control.observe(self._update, names="value")
+        self.widget = W.VBox([W.HBox([self.index, self.target]), W.HBox([self.method, self.alpha]),
+                              W.HBox([self.image, self.info])])
+        self.heatmap: torch.Tensor | None = None
+        self.top_predictions: list[tuple[str, float]] = []
+        self._update()
+
+    def _update(self, change=None) -> None:
+        x = self.images[self.index.value]
+        with torch.no_grad():
+            probs = torch.softmax(self.model(x[None]), -1)[0]
+        top = probs.topk(self.top_k)
+        self.top_predictions = [(self.classes[i], float(p)) for p, i in zip(top.values, top.indices)]
+        target = None if self.target.value == PREDICTED else int(self.target.value)
+        explained = self.classes[int(top.indices[0]) if target is None else target]
+        self.heatmap = heatmap_for(self.model, x, target, self.method.value, self.target_layer)
+        self.image.value = _png(overlay(x, self.heatmap, alpha=self.alpha.value), self.scale)
+        rows = "".join(f"<tr><td>{c}</td><td style='text-align:right'>{p:.1%}</td></tr>" for c, p in self.top_predictions)
+        truth = "" if self.targets is None else f"<p>true class: <b>{self.classes[int(self.targets[self.index.value])]}</b></p>"
+        self.info.value = (f"<div style='padding-left:1em'>{truth}<p>top predictions</p><table>{rows}</table>"
+                           f"<p>map explains: <b>{explained}</b> ({self.method.value})</p></div>")
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

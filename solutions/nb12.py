@@ -1,0 +1,29 @@
+"""Solutions to the exercises of notebook 12 (efficiency)."""
+import torch.nn.functional as F
+
+
+def my_kd_loss(student_logits, teacher_logits, targets, T, alpha):
+    log_q = F.log_softmax(student_logits / T, dim=-1)
+    p = F.softmax(teacher_logits / T, dim=-1)
+    kl = (p * (p.log() - log_q)).sum(-1).mean()
+    return alpha * T * T * kl + (1 - alpha) * F.cross_entropy(student_logits, targets)
+
+
+def kd_without_t_squared(student_logits, teacher_logits, targets, T, alpha):
+    log_q = F.log_softmax(student_logits / T, dim=-1)
+    p = F.softmax(teacher_logits / T, dim=-1)
+    kl = (p * (p.log() - log_q)).sum(-1).mean()
+    return alpha * kl + (1 - alpha) * F.cross_entropy(student_logits, targets)
+
+
+SOLUTIONS = {
+    "12.1": lambda: my_kd_loss,
+    "12.2": lambda: 4,
+    # (3*64 + 64*128 + 128*128) * 9 weights before, (3*32 + 32*64 + 64*64) * 9 after
+    "12.3": lambda: (3 * 64 + 64 * 128 + 128 * 128) / (3 * 32 + 32 * 64 + 64 * 64),
+}
+WRONG = {
+    "12.1": (lambda: kd_without_t_squared, "squared"),
+    "12.2": (lambda: 2, "bytes"),
+    "12.3": (lambda: 2, "inputs"),
+}
