@@ -13,17 +13,43 @@ _EXPORTS = {
     # data
     "ImageDataset": "datasets", "ArrayLoader": "datasets", "DataLoaders": "datasets",
     "list_datasets": "datasets", "load_dataset": "datasets", "split_dataset": "datasets",
+    "show_images": "datasets", "class_count_table": "datasets", "find_leaks": "datasets",
+    "OverSampler": "datasets", "WeightedSampler": "datasets", "load_image_folder": "datasets",
+    "augment": "transforms", "Augment": "transforms", "MixUp": "transforms", "CutMix": "transforms",
+    "with_mixing": "transforms",
     # models
-    "create_model": "models", "list_models": "models",
+    "create_model": "models", "list_models": "models", "replace_head": "models.heads",
+    "load_model_cards": "models.cards", "feature_maps": "features", "FeatureExtractor": "features",
     # training
     "Learner": "learner", "Callback": "callbacks", "Recorder": "callbacks",
-    "seed_everything": "utils", "default_device": "utils",
+    "LiveCurvesCB": "callbacks", "EarlyStoppingCB": "callbacks", "CheckpointCB": "callbacks",
+    "TrackBestCB": "callbacks", "GradientClipCB": "callbacks", "TerminateOnNaNCB": "callbacks",
+    "MixedPrecisionCB": "callbacks", "plot_history": "plots",
+    "seed_everything": "utils", "default_device": "utils", "record_result": "utils",
     "save_checkpoint": "checkpoint", "load_checkpoint": "checkpoint",
     # evaluation
     "accuracy": "metrics",
+    "classification_report_df": "metrics", "threshold_sweep": "metrics",
+    "ConfusionMatrixDisplay": "displays", "RocCurveDisplay": "displays", "PrecisionRecallDisplay": "displays",
+    "ReliabilityDisplay": "displays", "ThresholdDisplay": "displays",
+    "FocalLoss": "losses", "class_weights": "losses", "tune_threshold": "imbalance",
+    # interpretability and efficiency
+    "GradCAM": "interpret", "GradCAMPlusPlus": "interpret", "saliency": "interpret", "smoothgrad": "interpret",
+    "attention_rollout": "interpret", "rollout_map": "interpret", "overlay": "interpret",
+    "DistillationCB": "efficiency", "distillation_loss": "efficiency", "quantize_dynamic": "efficiency",
+    "quantize_static": "efficiency", "prune_unstructured": "efficiency", "prune_channels": "efficiency",
+    "profile_models": "efficiency", "measure_latency": "efficiency", "model_size_mb": "efficiency",
+    "Ensemble": "ensemble", "TTA": "ensemble", "tta_views": "ensemble",
+    # transfer learning, few-shot, domain shift, own photos
+    "train_transfer": "transfer", "embed": "transfer", "linear_probe": "transfer",
+    "evaluate_episodes": "fewshot", "corrupt": "shift", "adapt_bn": "shift",
+    "Predictor": "predict", "export_model": "predict",
 }
 
 __all__ = sorted(_EXPORTS)
+_SUBMODULES = {"datasets", "models", "metrics", "exercises", "transforms", "widgets", "displays", "callbacks",
+               "learner", "losses", "interpret", "efficiency", "transfer", "fewshot", "shift", "utils", "ensemble",
+               "predict", "imbalance", "plots", "features", "checkpoint", "notebooks", "distributed", "fastai_interop"}
 
 
 def __getattr__(name: str):
@@ -31,6 +57,8 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value
         return value
+    if name in _SUBMODULES:  # `clskit.exercises.check(...)` works after a bare `import clskit`
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'clskit' has no attribute {name!r}")
 
 

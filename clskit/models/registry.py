@@ -29,17 +29,36 @@ def _load_all() -> None:
             pass
 
 
-def list_models(pattern: str = "*") -> list[str]:
-    """Names of the kit's registered models matching a glob ``pattern``.
+def list_models(pattern: str = "*", source: str = "kit") -> list[str]:
+    """Names of models that :func:`create_model` accepts, matching a glob ``pattern``.
 
-    timm's own names are listed by ``timm.list_models``; any of them also works in :func:`create_model`.
+    Args:
+        pattern: glob such as ``"tiny_*"`` or ``"*resnet*"``.
+        source: ``"kit"`` (the kit's own models), ``"tv"`` (torchvision classifiers, returned as
+            ``"tv:<name>"``), ``"timm"`` (timm's names) or ``"all"``.
 
     Example:
         >>> "small_cnn" in list_models()
         True
+        >>> "tv:resnet18" in list_models("*resnet18", source="tv")
+        True
     """
-    _load_all()
-    return sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern))
+    if source not in ("kit", "tv", "timm", "all"):
+        raise ValueError(f"source must be 'kit', 'tv', 'timm' or 'all'; got {source!r}")
+    names: list[str] = []
+    if source in ("kit", "all"):
+        _load_all()
+        names += sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern))
+    if source in ("tv", "all"):
+        import torchvision.models as tvm
+
+        names += [f"tv:{n}" for n in tvm.list_models(module=tvm)
+                  if fnmatch.fnmatch(n, pattern) or fnmatch.fnmatch(f"tv:{n}", pattern)]
+    if source in ("timm", "all"):
+        import timm
+
+        names += timm.list_models(pattern)
+    return names
 
 
 def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, in_chans: int = 3,
@@ -54,6 +73,12 @@ def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, 
         in_chans: input channels (1 for grey images).
         **kwargs: passed to the model function.
 
+    Returns:
+        a module mapping ``(B, in_chans, H, W)`` images to ``(B, num_classes)`` **logits**. The same
+        head serves single-label and multi-label tasks: the activation is not part of the model but of
+        :meth:`clskit.Learner.activation` (softmax + cross-entropy for single-label data, sigmoid +
+        ``BCEWithLogitsLoss`` when the DataLoaders are multi-label), so no ``multilabel`` flag is needed.
+
     Example:
         >>> m = create_model("small_cnn", num_classes=10, in_chans=1)
         >>> m(torch.zeros(2, 1, 8, 8)).shape
@@ -65,12 +90,14 @@ def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, 
     if name in _REGISTRY:
         return _REGISTRY[name](num_classes=num_classes, pretrained=pretrained, in_chans=in_chans, **kwargs)
     if name.startswith("tv:"):
-        from .hub import create_torchvision_model
-        return create_torchvision_model(name[3:], num_classes=num_classes, pretrained=pretrained, **kwargs)
+        if pretrained:
+            from .hub import create_torchvision_model
+            return create_torchvision_model(name[3:], num_classes=num_classes, pretrained=pretrained, **kwargs)
+        return _torchvision_random(name[3:], num_classes=num_classes, in_chans=in_chans, **kwargs)
     import timm
 
     timm_name = name[5:] if name.startswith("timm:") else name
-    if not timm.list_models(timm_name):
+    if not timm.is_model(timm_name):
         raise KeyError(
             f"unknown model {name!r}. Kit models: {', '.join(sorted(_REGISTRY))}; "
             "timm names (see timm.list_models()) and 'tv:<torchvision name>' also work."
@@ -79,3 +106,24 @@ def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, 
         from .hub import create_timm_pretrained
         return create_timm_pretrained(timm_name, num_classes=num_classes, in_chans=in_chans, **kwargs)
     return timm.create_model(timm_name, pretrained=False, num_classes=num_classes, in_chans=in_chans, **kwargs)
+
+
+def _torchvision_random(name: str, num_classes: int, in_chans: int = 3, **kwargs) -> nn.Module:
+    """A torchvision classifier with random weights and a head for ``num_classes`` (no download)."""
+    import torchvision.models as tvm
+
+    from .heads import replace_head
+
+    if name not in tvm.list_models(module=tvm):
+        raise KeyError(f"unknown torchvision classifier {name!r}; see list_models(source='tv')")
+    if in_chans != 3:
+        raise ValueError(
+            f"torchvision models take 3-channel images; got in_chans={in_chans}. Repeat grey images "
+            "with x.expand(-1, 3, -1, -1), or use a timm name, which accepts in_chans."
+        )
+    if name in ("googlenet", "inception_v3"):
+        # Their auxiliary heads make forward() return a tuple while training; a plain classifier is
+        # what the Learner expects. Pass aux_logits=True to keep them.
+        kwargs.setdefault("aux_logits", False)
+        kwargs.setdefault("init_weights", False)   # PyTorch's default init; theirs is slow (scipy)
+    return replace_head(tvm.get_model(name, weights=None, **kwargs), num_classes)

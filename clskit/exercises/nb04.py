@@ -1,0 +1,48 @@
+"""Checkers for notebook 04 (vision transformers)."""
+from __future__ import annotations
+
+from . import exercise
+
+
+@exercise("04.1", "Tokens of a ViT")
+def _tokens(answer, c):
+    want = (384 // 16) ** 2 + 1                       # 24 x 24 patches + the class token = 577
+    c.expect(answer == want, f"{want} tokens is right", f"{answer!r} is not the number of tokens")
+    if answer == want - 1:
+        return "don't forget the class token"
+    if answer in (24, 25):
+        return "the patches form a 24 x 24 grid: square it"
+    return "tokens = (image side / patch side) ** 2 patches + 1 class token"
+
+
+@exercise("04.2", "Scaled dot-product attention by hand")
+def _attention(fn, c):
+    import torch
+    import torch.nn.functional as F
+
+    if not callable(fn):
+        c.fail(f"expected a function my_attention(q, k, v); got {type(fn).__name__}")
+        return "define `def my_attention(q, k, v): ...` and pass the function itself"
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(2, 3, 5, 8, generator=g) for _ in range(3))
+    out = fn(q, k, v)
+    ref = F.scaled_dot_product_attention(q, k, v)
+    if not c.expect(tuple(out.shape) == tuple(ref.shape), "the output shape is right",
+                    f"output shape {tuple(out.shape)} is not {tuple(ref.shape)}"):
+        return "out = softmax(q @ k.transpose(-2, -1) / sqrt(d), dim=-1) @ v keeps (B, heads, T, d)"
+    ok = torch.allclose(out, ref, atol=1e-5)
+    c.expect(ok, "it matches F.scaled_dot_product_attention", "the values differ from F.scaled_dot_product_attention")
+    if not ok:
+        unscaled = (q @ k.transpose(-2, -1)).softmax(-1) @ v
+        if torch.allclose(out, unscaled, atol=1e-5):
+            return "divide the scores by sqrt(d) before the softmax (d = q.shape[-1])"
+    return "softmax over the last axis (the keys) of q @ k^T / sqrt(d), then multiply by v"
+
+
+@exercise("04.3", "Parameters of the patch embedding")
+def _patch(answer, c):
+    want = 64 * 1 * 4 * 4 + 64                         # 1,088
+    c.expect(answer == want, f"{want:,} is right", f"{answer!r} is not the parameter count")
+    if answer == 64 * 16:
+        return "add the bias: one per output channel (64)"
+    return "a 4x4 convolution from 1 to 64 channels: 64 * 1 * 4 * 4 weights + 64 biases"

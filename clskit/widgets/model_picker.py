@@ -1,0 +1,73 @@
+"""Model picker: choose architectures from the model cards; see them in a table and on an accuracy plot.
+
+Example:
+    >>> p = ModelPicker()                                      # doctest: +SKIP
+    >>> p.models.value = ("ResNet-50", "ViT-B/16"); p.x_axis.value = "params_m"   # doctest: +SKIP
+    >>> p.selected, p.rows                                     # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import io
+
+from ..models.cards import COLUMNS, load_model_cards, plot_cards
+
+DEFAULT = ("AlexNet", "VGG-16", "ResNet-50", "MobileNet-V3-L", "EfficientNet-B0", "ViT-B/16", "DeiT-S", "Swin-T")
+AXES = ("latency_b1_ms", "latency_b32_ms", "params_m", "gflops")
+
+
+class ModelPicker:
+    """A multi-select of models, an x-axis dropdown, a table and a plot of top-1 accuracy.
+
+    Args:
+        cards: the cards (default: :func:`~clskit.models.cards.load_model_cards`).
+        selected: models selected at first.
+
+    Attributes:
+        models, x_axis: the controls (set ``.value`` from Python to drive the picker).
+        selected: names shown; ``rows``: their cards; ``table`` (HTML) and ``plot`` (Image): the views;
+        ``widget``: the whole view.
+    """
+
+    def __init__(self, cards: dict | None = None, selected=DEFAULT):
+        import ipywidgets as W
+
+        self.cards = cards if cards is not None else load_model_cards()
+        names = [c["name"] for c in self.cards["models"]]
+        selected = tuple(n for n in selected if n in names) or tuple(names)
+        self.models = W.SelectMultiple(options=names, value=selected, rows=min(10, len(names)), description="models")
+        self.x_axis = W.Dropdown(options=[(COLUMNS[a], a) for a in AXES], value=AXES[0], description="x axis")
+        self.table = W.HTML()
+        self.plot = W.Image(format="png")
+        self.models.observe(self._update, names="value")
+        self.x_axis.observe(self._update, names="value")
+        self.widget = W.VBox([W.HBox([self.models, self.x_axis]), W.HBox([self.plot, self.table])])
+        self._update()
+
+    @property
+    def selected(self) -> list[str]:
+        return list(self.models.value)
+
+    @property
+    def rows(self) -> list[dict]:
+        return [c for c in self.cards["models"] if c["name"] in set(self.models.value)]
+
+    def _update(self, change=None) -> None:
+        import matplotlib.pyplot as plt
+
+        cols = ["params_m", "gflops", "latency_b1_ms", "latency_b32_ms", "top1"]
+        head = "".join(f"<th>{c}</th>" for c in ["model"] + cols)
+        body = "".join("<tr><td>{}</td>{}</tr>".format(r["name"], "".join(f"<td>{r[c]:.1f}</td>" for c in cols))
+                       for r in sorted(self.rows, key=lambda r: r[self.x_axis.value]))
+        self.table.value = f"<table style='font-size:90%'><tr>{head}</tr>{body}</table>"
+        fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=80)
+        plot_cards(self.cards, x=self.x_axis.value, names=self.selected, ax=ax)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        plt.close(fig)
+        self.plot.value = buf.getvalue()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

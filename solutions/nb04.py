@@ -1,0 +1,23 @@
+"""Solutions to the exercises of notebook 04 (try them yourself first)."""
+import math
+
+
+def n_tokens():
+    return (384 // 16) ** 2 + 1                      # 24 x 24 patches + class token = 577
+
+
+def my_attention(q, k, v):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])   # (B, heads, T, T)
+    return scores.softmax(dim=-1) @ v
+
+
+def unscaled_attention(q, k, v):                     # a plausible mistake: no 1/sqrt(d)
+    return (q @ k.transpose(-2, -1)).softmax(dim=-1) @ v
+
+
+SOLUTIONS = {"04.1": n_tokens, "04.2": lambda: my_attention, "04.3": lambda: 64 * 1 * 4 * 4 + 64}
+WRONG = {
+    "04.1": (lambda: 576, "class token"),
+    "04.2": (lambda: unscaled_attention, "sqrt"),
+    "04.3": (lambda: 1024, "bias"),
+}
