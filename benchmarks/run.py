@@ -53,7 +53,7 @@ def bench_import(repeats: int = 7) -> dict:
     return {"import_clskit_ms_median": round(1000 * statistics.median(times), 2)}
 
 
-def bench_notebooks(selectors: list[str]) -> dict:
+def bench_notebooks(selectors: list[str], write: bool = False) -> dict:
     from clskit.notebooks import find_notebooks, run_notebook
 
     rows = []
@@ -61,7 +61,7 @@ def bench_notebooks(selectors: list[str]) -> dict:
         with tempfile.NamedTemporaryFile("w+", suffix=".jsonl", delete=False) as f:
             results_file = f.name
         os.environ["CLSKIT_RESULTS_FILE"] = results_file
-        r = run_notebook(nb, write=False)
+        r = run_notebook(nb, write=write)
         os.environ.pop("CLSKIT_RESULTS_FILE")
         figures = {}
         for line in Path(results_file).read_text().splitlines():
@@ -112,6 +112,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", nargs="*", choices=["import", "notebooks", "throughput"], default=None)
     ap.add_argument("--notebooks", nargs="*", default=[], help="notebook prefixes (default: all)")
+    ap.add_argument("--write", action="store_true", help="also store the notebooks' outputs (as clskit.notebooks run does)")
     args = ap.parse_args(argv)
     parts = args.only or ["import", "notebooks", "throughput"]
     OUT.mkdir(parents=True, exist_ok=True)
@@ -121,7 +122,14 @@ def main(argv=None) -> int:
     if "import" in parts:
         res["import"] = bench_import()
     if "notebooks" in parts:
-        res["notebooks"] = bench_notebooks(args.notebooks)
+        new = bench_notebooks(args.notebooks, write=args.write)
+        if args.notebooks and res.get("notebooks"):  # a partial run updates its rows, keeps the others
+            rows = {r["notebook"]: r for r in res["notebooks"]["notebooks"]}
+            rows.update({r["notebook"]: r for r in new["notebooks"]})
+            ordered = [rows[k] for k in sorted(rows)]
+            new = {"notebooks": ordered, "total_seconds": round(sum(r["seconds"] for r in ordered), 1),
+                   "max_peak_mb": max(r["peak_mb"] for r in ordered)}
+        res["notebooks"] = new
     if "throughput" in parts:
         res["throughput"] = bench_throughput()
     path.write_text(json.dumps(res, indent=1))

@@ -42,6 +42,11 @@ def run_checks() -> list[Check]:
                     "install Python 3.10 or newer")]
     for mod, dist, why in REQUIRED:
         v = _version(dist)
+        if v is not None and mod in ("torch", "torchvision"):
+            try:  # the runtime version names the build too (for example +cpu or +cu130)
+                v = importlib.import_module(mod).__version__
+            except Exception as e:
+                v = None if isinstance(e, ImportError) else f"{v} (import fails: {e})"
         checks.append(Check(dist, v is not None, v or f"missing ({why})",
                             f"run `python3 tasks.py setup` or `pip install {dist}`"))
     # device and threads

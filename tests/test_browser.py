@@ -54,6 +54,10 @@ def page(browser):
 
 def _open(page, lab, name):
     page.goto(lab.notebook_url(name))
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    no_news = page.query_selector(".jp-toast-buttonBar button:has-text('No')")
+    if no_news is not None:  # the "get notified about Jupyter news?" toast covers widgets
+        no_news.click()
     run_all_cells(page)
 
 
@@ -66,3 +70,98 @@ def test_welcome_runs_top_to_bottom_in_the_browser(lab, page):
     assert "test accuracy:" in text
     # the final static training-curve figure and the other plots are images on the page
     assert page.locator(".jp-RenderedImage img").count() >= 4
+
+
+# -- every kind of widget, moved by hand ------------------------------------------------------
+_STATE_JS = """(cell) => {
+  const imgs = [...cell.querySelectorAll('.jp-OutputArea img')].map(i => (i.src || '').length + ':' + (i.src || '').slice(-64));
+  const text = [...cell.querySelectorAll('.widget-html-content, .widget-label, .widget-readout, .widget-html, table')]
+               .map(e => e.innerText);
+  return imgs.join('|') + '##' + text.join('|');
+}"""
+
+
+def _state(cell) -> str:
+    return cell.evaluate(_STATE_JS)
+
+
+def _wait_change(cell, before: str, timeout: float = 20.0) -> bool:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if _state(cell) != before:
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def _move_slider(page, cell) -> bool:
+    handle = cell.query_selector(".widget-slider .noUi-handle")
+    if handle is None:
+        return False
+    handle.focus()
+    for _ in range(8):
+        page.keyboard.press("ArrowRight")
+    return True
+
+
+def _pick_dropdown(cell) -> bool:
+    sel = cell.query_selector(".widget-dropdown select")
+    if sel is None:
+        return False
+    n = sel.evaluate("s => s.options.length")
+    if n < 2:
+        return False
+    cur = sel.evaluate("s => s.selectedIndex")
+    sel.select_option(index=(cur + 1) % n)
+    return True
+
+
+def _toggle(cell) -> bool:
+    btn = cell.query_selector(".widget-toggle-button, .widget-toggle-buttons button:not(.mod-active), .widget-checkbox input")
+    if btn is None:
+        return False
+    btn.click()
+    return True
+
+
+def _click_matrix_cell(cell) -> bool:
+    # the confusion matrix is a grid of buttons; click an off-diagonal cell with a count if there is one
+    buttons = cell.query_selector_all(".widget-gridbox button, .jp-OutputArea .jupyter-button.cm-cell")
+    candidates = [b for b in buttons if b.inner_text().strip() not in ("", "0")]
+    if not candidates:
+        return False
+    candidates[-1].click()
+    return True
+
+
+INTERACTIONS = {"slider": lambda page, cell: _move_slider(page, cell), "dropdown": lambda page, cell: _pick_dropdown(cell),
+                "toggle": lambda page, cell: _toggle(cell), "matrix cell": lambda page, cell: _click_matrix_cell(cell)}
+
+
+def test_every_widget_renders_and_reacts(lab, page):
+    _open(page, lab, "widget_gallery.ipynb")
+    problems = page_problems(page)
+    screenshot(page, "gallery_top")
+    assert not problems, problems
+    cells = page.query_selector_all(".jp-CodeCell")
+    exercised: dict[str, list[str]] = {k: [] for k in INTERACTIONS}
+    failures = []
+    for i, cell in enumerate(cells[1:], start=1):
+        heading = cell.evaluate("c => { let p = c.previousElementSibling; return p ? p.innerText.trim() : '' }")
+        cell.scroll_into_view_if_needed()
+        if cell.query_selector(".jp-OutputArea-output") is None:
+            failures.append(f"{heading}: no output")
+            continue
+        for kind, act in INTERACTIONS.items():
+            before = _state(cell)
+            if not act(page, cell):
+                continue
+            if _wait_change(cell, before):
+                exercised[kind].append(heading)
+            else:
+                failures.append(f"{heading}: moving the {kind} changed nothing on screen")
+        cell.screenshot(path=str(screenshot.__globals__["ARTIFACTS"] / f"gallery_{i:02d}.png"))
+    assert not failures, failures
+    for kind in ("slider", "dropdown", "toggle", "matrix cell"):
+        assert exercised[kind], f"no widget in the gallery has a {kind} that worked"
+    assert not page_problems(page)
