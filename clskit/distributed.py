@@ -131,6 +131,19 @@ def cpu_launch(fn: Callable, args: tuple = (), num_processes: int = 2) -> None:
     """
     if num_processes < 1:
         raise ValueError(f"num_processes must be at least 1; got {num_processes}")
-    from accelerate import debug_launcher
+    import socket
+    import tempfile
 
-    debug_launcher(fn, args=args, num_processes=num_processes)
+    from accelerate.utils import PrepareForLaunch, patch_environment
+    from torch.multiprocessing import start_processes
+
+    # accelerate.debug_launcher forks; a fork after torch has started its OpenMP threads can hang the
+    # children, so start fresh interpreters ("spawn", the default on macOS and Windows) on a free port.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.NamedTemporaryFile() as rdv, patch_environment(
+            world_size=num_processes, master_addr="127.0.0.1", master_port=str(port),
+            accelerate_mixed_precision="no", accelerate_debug_rdv_file=rdv.name,
+            accelerate_use_cpu="yes", gloo_socket_ifname="lo"):
+        start_processes(PrepareForLaunch(fn, debug=True), args=args, nprocs=num_processes, start_method="spawn")

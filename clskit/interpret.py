@@ -62,6 +62,16 @@ class BaseCAM:
 
     def __init__(self, model: nn.Module, target_layer: nn.Module | None = None):
         self._handle = None
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+        if isinstance(target_layer, str):  # a layer name such as "features.3": look it up
+            names = dict(model.named_modules())
+            if target_layer not in names:
+                raise ValueError(f"model has no layer {target_layer!r}; pick one of model.named_modules(), "
+                                 f"for example {list(names)[-3:]}, or leave target_layer=None for the last conv layer")
+            target_layer = names[target_layer]
+        elif target_layer is not None and not isinstance(target_layer, nn.Module):
+            raise TypeError(f"target_layer must be a module of the model (or its name); got {type(target_layer).__name__}")
         self.model = model.eval()
         self.target_layer = target_layer if target_layer is not None else last_conv_layer(model)
         self.activations: torch.Tensor | None = None

@@ -62,6 +62,30 @@ CASES = {
     # metrics
     "metrics: mismatched lengths": (lambda: __import__("clskit").accuracy([0, 1], [[0.5, 0.5]]), ValueError, "different lengths"),
     "metrics: unknown metric name": (lambda: __import__("clskit.metrics", fromlist=["x"]).resolve_metrics(["acuracy"]), KeyError, "unknown .*metric"),
+    # more metrics and decisions
+    "metrics: threshold above 1": (lambda: __import__("clskit.metrics", fromlist=["x"]).binary_metrics_at([0, 1], [0.2, 0.8], threshold=1.5),
+                                   ValueError, r"\[0, 1\]"),
+    "metrics: rows that do not sum to 1": (lambda: __import__("clskit").accuracy([0, 1], [[0.9, 0.9], [0.4, 0.6]]), ValueError, "sum to 1"),
+    "metrics: AUC with one class": (lambda: __import__("clskit.metrics", fromlist=["x"]).roc_auc([1, 1], [0.2, 0.8]), ValueError, "undefined"),
+    "widget: threshold widget with mismatched lengths": (
+        lambda: __import__("clskit.widgets.threshold", fromlist=["x"]).ThresholdWidget([0, 1, 1], [0.2, 0.8]), ValueError, "different lengths"),
+    # data on disk, transforms, shift, few-shot
+    "folder: no class sub-folders": (lambda: __import__("clskit").load_image_folder(__import__("tempfile").mkdtemp(), size=32),
+                                     ValueError, "no class sub-folders"),
+    "augment: unknown preset": (lambda: __import__("clskit").augment("wild"), KeyError, "unknown augmentation preset"),
+    "augment: one image without a batch axis": (lambda: __import__("clskit").augment("standard")(torch.rand(3, 16, 16)),
+                                                ValueError, r"\(B, C, H, W\)"),
+    "shift: unknown corruption": (lambda: __import__("clskit").corrupt(torch.rand(2, 3, 16, 16), "fog", 1), KeyError, "unknown corruption"),
+    "few-shot: embeddings and labels disagree": (
+        lambda: __import__("clskit.fewshot", fromlist=["x"]).prototype_classify(torch.rand(4, 8), torch.tensor([0, 1, 0]), torch.rand(2, 8)),
+        ValueError, "rows"),
+    # interpretability and pretrained models
+    "cam: a layer name the model lacks": (
+        lambda: __import__("clskit").GradCAM(__import__("clskit").create_model("small_cnn", num_classes=3, in_chans=1), target_layer="nope"),
+        ValueError, "no layer"),
+    "pretrained: zero classes": (lambda: __import__("clskit").create_model("efficientnet_lite0", pretrained=True, num_classes=0),
+                                 ValueError, "num_classes"),
+    "split: too few samples": (lambda: __import__("clskit").split_dataset(_ds(n=2, classes=2)), ValueError, "at least 3"),
 }
 
 

@@ -35,12 +35,18 @@ class LabServer:
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(self.root / ".jupyter-config"),
                    JUPYTER_RUNTIME_DIR=str(self.root / ".jupyter-runtime"), MPLBACKEND="module://matplotlib_inline.backend_inline")
         env.pop("CLSKIT_NOTEBOOK_RUN", None)
+        # render every cell (JupyterLab 4 removes off-screen cells from the page by default)
+        settings = self.root / ".lab-user-settings" / "@jupyterlab" / "notebook-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
         self.log = open(self.root / "lab.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
              f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={self.root}", "--ServerApp.open_browser=False",
              "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-             "--ServerApp.disable_check_xsrf=True", "--allow-root"],
+             "--ServerApp.disable_check_xsrf=True", "--allow-root",
+             f"--LabApp.user_settings_dir={self.root / '.lab-user-settings'}",
+             f"--LabApp.workspaces_dir={self.root / '.lab-workspaces'}"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=self.root)
         self._wait()
 
