@@ -79,7 +79,7 @@ def lab(args: list[str]) -> None:
 def test(args: list[str]) -> int:
     setup()
     ensure_chromium()
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0", CLSKIT_OFFLINE="1")
+    env = dict(os.environ, PYTHONHASHSEED="0")
     cmd = [PY, "-m", "pytest", "tests", "notebooks", "--nbval-lax",
            "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *args]
     say("running: " + " ".join(str(c) for c in cmd[2:]))

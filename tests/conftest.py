@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Headless plots in the test process only. (Not through MPLBACKEND: the notebook kernels that nbval
+# starts inherit the environment and must keep the inline backend, or figures vanish from their outputs.)
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parent.parent
 
 

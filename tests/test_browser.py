@@ -122,7 +122,12 @@ def _pick_dropdown(cell) -> bool:
 
 
 def _toggle(cell) -> bool:
-    btn = cell.query_selector(".widget-toggle-button, .widget-toggle-buttons button:not(.mod-active), .widget-checkbox input")
+    # a ToggleButtons group: click an option that is not the active one; else a lone toggle or checkbox
+    btn = None
+    for selector in (".widget-toggle-buttons button:not(.mod-active)", ".widget-toggle-button", ".widget-checkbox input"):
+        btn = cell.query_selector(selector)
+        if btn is not None:
+            break
     if btn is None:
         return False
     btn.click()
