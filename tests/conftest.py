@@ -14,8 +14,20 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    """Tests use tiny models: one torch thread is faster than two fighting over 2 cores (and far
+    faster when the machine is shared). Notebook kernels are separate processes and keep the default."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(autouse=True)
-def _seed_and_threads():
+def _seed():
     import torch
 
     torch.manual_seed(0)

@@ -12,15 +12,6 @@ from clskit.learner import Learner
 from clskit.models import create_model
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # tiny models: one thread is faster, and far faster on a busy machine (no thread contention)
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def tiny_dls(n: int = 96, seed: int = 0) -> DataLoaders:
     """Two separable classes of 8x8 grey images (bright top half vs bright bottom half)."""
     g = torch.Generator().manual_seed(seed)

@@ -13,15 +13,6 @@ from clskit.efficiency import (ChannelsLast, DistillationCB, count_parameters, d
 from clskit.models import create_model
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny models: one thread avoids oversubscription when the CPU is shared.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _cnn(widths=(8, 16), seed=0):
     torch.manual_seed(seed)
     m = create_model("small_cnn", num_classes=4, in_chans=1, widths=widths).eval()

@@ -19,14 +19,6 @@ from clskit.models import create_model  # noqa: E402
 from test_callbacks import FakeView, tiny_dls  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def fastai_learner(cbs=()):
     dls = tiny_dls()
     items = [[(x, y) for x, y in zip(ds.float_images(), ds.targets)] for ds in (dls.train.dataset, dls.valid.dataset)]

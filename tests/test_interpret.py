@@ -11,15 +11,6 @@ from clskit.interpret import (GradCAM, GradCAMPlusPlus, attention_rollout, last_
 from clskit.models import create_model
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny models: one thread avoids oversubscription when the CPU is shared (measured 25x faster under load).
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _small_cnn():
     torch.manual_seed(0)
     m = create_model("small_cnn", num_classes=5, in_chans=3).eval()

@@ -16,14 +16,6 @@ from clskit.learner import Learner, LRFinderResult, suggest_lr
 from test_callbacks import tiny_dls, tiny_learner
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def strip_time(history):
     return [{k: v for k, v in r.items() if k != "time"} for r in history]
 

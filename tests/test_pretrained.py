@@ -11,15 +11,6 @@ from clskit.models.pretrained import (Preprocess, _lite0_imagenet_state_dict, de
                                       preprocess_for)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # the test machine is shared: one thread avoids OpenMP contention and is faster here
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def imagenet_model():
     return create_model("efficientnet_lite0", pretrained=True, num_classes=1000).eval()

@@ -10,14 +10,6 @@ from clskit.shift import (CORRUPTIONS, adapt_bn, corrupt, corrupt_dataset, corru
                           shift_table)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.mark.parametrize("name", sorted(CORRUPTIONS))
 def test_corruptions_grow_with_severity(name):
     torch.manual_seed(0)

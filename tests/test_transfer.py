@@ -13,15 +13,6 @@ from clskit.transfer import (FreezeBNCallback, discriminative_param_groups, embe
                              set_frozen_bn_eval, train_transfer, unfreeze)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # the test machine is shared: one thread avoids OpenMP contention and is faster here
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def data():
     train = sample_per_class(load_dataset("shapes", n_per_class=30, size=32, seed=0), 6)
