@@ -13,12 +13,11 @@ Example:
 """
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import torch
 
 from ..transforms import Augment, augment
+from ._image import array_to_png
 
 # slider name -> (max value, step, what it does)
 SLIDERS = {
@@ -65,15 +64,6 @@ def augment_grid(image: torch.Tensor, transform, n: int = 8, cols: int = 4, seed
     return grid
 
 
-def _png(rgb: np.ndarray, scale: int) -> bytes:
-    from PIL import Image
-
-    img = Image.fromarray((np.clip(rgb, 0, 1) * 255).round().astype(np.uint8))
-    if scale > 1:
-        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
 
 
 class AugmentPlayground:
@@ -125,7 +115,7 @@ class AugmentPlayground:
         """Recompute the grid and replace the image's bytes (called on every control change)."""
         t = self.transform
         self.grid = augment_grid(self.images[self.index.value], t, self.n, self.cols, self.seed)
-        self.image.value = _png(self.grid, self.scale)
+        self.image.value = array_to_png(self.grid, self.scale)
         active = "policy " + self.policy.value if self.policy.value != "none" else (
             ", ".join(f"{k}={s.value:g}" for k, s in self.sliders.items() if s.value) or "no augmentation")
         self.status.value = f"<small>first tile: original; {active}; sample set {self.seed}</small>"

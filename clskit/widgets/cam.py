@@ -11,7 +11,6 @@ Example:
 """
 from __future__ import annotations
 
-import io
 from typing import Sequence
 
 import numpy as np
@@ -19,6 +18,7 @@ import torch
 import torch.nn as nn
 
 from ..interpret import CAMS, overlay, rollout_map, saliency, smoothgrad
+from ._image import array_to_png
 
 PREDICTED = -1  # the class dropdown's value for "explain the predicted class"
 
@@ -51,15 +51,6 @@ def heatmap_for(model: nn.Module, image: torch.Tensor, target: int | None, metho
     raise ValueError(f"unknown method {method!r}; use one of {sorted(CAMS) + ['rollout', 'saliency', 'smoothgrad']}")
 
 
-def _png(rgb: np.ndarray, scale: int) -> bytes:
-    from PIL import Image
-
-    img = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8))
-    if scale > 1:
-        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 class CAMViewer:
@@ -122,7 +113,7 @@ class CAMViewer:
         target = None if self.target.value == PREDICTED else int(self.target.value)
         explained = self.classes[int(top.indices[0]) if target is None else target]
         self.heatmap = heatmap_for(self.model, x, target, self.method.value, self.target_layer)
-        self.image.value = _png(overlay(x, self.heatmap, alpha=self.alpha.value), self.scale)
+        self.image.value = array_to_png(overlay(x, self.heatmap, alpha=self.alpha.value), self.scale)
         rows = "".join(f"<tr><td>{c}</td><td style='text-align:right'>{p:.1%}</td></tr>" for c, p in self.top_predictions)
         truth = "" if self.targets is None else f"<p>true class: <b>{self.classes[int(self.targets[self.index.value])]}</b></p>"
         self.info.value = (f"<div style='padding-left:1em'>{truth}<p>top predictions</p><table>{rows}</table>"

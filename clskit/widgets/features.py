@@ -13,7 +13,6 @@ Example:
 """
 from __future__ import annotations
 
-import io
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -21,19 +20,9 @@ import torch
 import torch.nn as nn
 
 from ..features import cls_attention, conv_layer_names, feature_maps, tile, top_channels
+from ._image import array_to_png
 
 
-def _png(grid: np.ndarray, scale: int, cmap: str | None = "viridis") -> bytes:
-    """A ``(h, w)`` array in [0, 1] (coloured with ``cmap``) or ``(h, w, 3)`` RGB as PNG bytes."""
-    from matplotlib import colormaps
-    from PIL import Image
-
-    rgb = grid if grid.ndim == 3 else colormaps[cmap](np.clip(grid, 0, 1))[..., :3]
-    img = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8))
-    img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 class FeatureMapViewer:
@@ -84,8 +73,8 @@ class FeatureMapViewer:
     def _update(self, change=None) -> None:
         x = self.images[self.index.value][None]                           # (1, C, H, W)
         shown = x[0] if x.shape[1] == 3 else x[0, 0]
-        self.picture.value = _png(shown.permute(1, 2, 0).numpy() if shown.ndim == 3 else shown.numpy(),
-                                  max(1, 96 // x.shape[-1]), cmap="gray_r")
+        self.picture.value = array_to_png(shown.permute(1, 2, 0).numpy() if shown.ndim == 3 else shown.numpy(),
+                                          max(1, 96 // x.shape[-1]), cmap="gray_r")
         xin = self.transform(x) if self.transform is not None else x
         if self.is_vit:
             block = int(self.layer.value)
@@ -96,7 +85,7 @@ class FeatureMapViewer:
             self.maps = top_channels(out, self.n)
             what = f"the {len(self.maps)} most active of {out.shape[0]} channels"
         h = self.maps.shape[-1]
-        self.image.value = _png(tile(self.maps, ncols=8), max(1, self.scale * 16 // max(h, 1) // 2))
+        self.image.value = array_to_png(tile(self.maps, ncols=8), max(1, self.scale * 16 // max(h, 1) // 2))
         self.info.value = (f"<b>{self.layer.label}</b>: {what}, each {self.maps.shape[-2]}x{h} "
                            "(bright = strong response; each map scaled on its own)")
 
