@@ -15,6 +15,7 @@ _EXPORTS = {
     "list_datasets": "datasets", "load_dataset": "datasets", "split_dataset": "datasets",
     "show_images": "datasets", "class_count_table": "datasets", "find_leaks": "datasets",
     "OverSampler": "datasets", "WeightedSampler": "datasets", "load_image_folder": "datasets",
+    "data_path": "datasets",
     "augment": "transforms", "Augment": "transforms", "MixUp": "transforms", "CutMix": "transforms",
     "with_mixing": "transforms",
     # models

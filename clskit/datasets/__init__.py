@@ -1,11 +1,12 @@
 """Datasets: one registry (``list_datasets``/``load_dataset``), in-memory sets, loaders and splits."""
 from .base import ArrayLoader, DataLoaders, ImageDataset
+from .embedded import data_path
 from .registry import list_datasets, load_dataset, register_dataset
 from .samplers import OverSampler, WeightedSampler
 from .show import show_images
 from .splits import class_count_table, find_leaks, plot_class_counts, split_dataset, split_indices, thumbnails
 
-__all__ = ["ArrayLoader", "DataLoaders", "ImageDataset", "OverSampler", "WeightedSampler", "class_count_table",
+__all__ = ["ArrayLoader", "DataLoaders", "ImageDataset", "OverSampler", "WeightedSampler", "class_count_table", "data_path",
            "find_leaks", "list_datasets", "load_dataset", "plot_class_counts",
            "register_dataset", "show_images", "split_dataset", "split_indices", "thumbnails"]
 

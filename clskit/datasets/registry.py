@@ -39,7 +39,7 @@ def load_dataset(name: str, **options):
 
 def _load_all() -> None:
     # Loader modules register themselves on import; import them lazily so `import clskit` stays light.
-    from . import digits  # noqa: F401
+    from . import digits, embedded  # noqa: F401
     try:
         from . import synthetic  # noqa: F401
     except ImportError:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 
 @dataclass
@@ -93,6 +93,41 @@ def exercise(id: str, title: str):
         return fn
 
     return deco
+
+
+def predict_then_measure(id: str, title: str, options: Sequence[str], read: Callable[[Any], tuple[str, str]]):
+    """Register a "predict, then measure" exercise: the learner commits to a prediction *before* running
+    an experiment, then the checker compares it with what the experiment measured.
+
+    The notebook cell is ``check(id, {"prediction": my_prediction, "measured": measured})``.
+
+    Args:
+        id, title: as for :func:`exercise`.
+        options: the predictions a learner may choose from (``"helps"``, ``"hurts"``, ...).
+        read: ``read(measured) -> (outcome, why)``: which option the measurement supports and a sentence,
+            computed from the measurement, that explains it. The check passes when the prediction matches.
+
+    Example:
+        >>> predict_then_measure("99.8", "demo", ("up", "down"),
+        ...                      lambda m: ("up" if m > 0 else "down", f"it changed by {m:+.2f}"))  # doctest: +SKIP
+    """
+    options = tuple(options)
+
+    def checker(answer, c):
+        if not isinstance(answer, dict) or not {"prediction", "measured"} <= set(answer):
+            c.fail("pass a dict {'prediction': my_prediction, 'measured': measured}")
+            return f"write your prediction (one of {', '.join(map(repr, options))}) before you run the experiment"
+        guess, measured = answer["prediction"], answer["measured"]
+        if guess not in options:
+            c.fail(f"{guess!r} is not one of the options {', '.join(map(repr, options))}")
+            return "commit to one of the options before you look at the measurement: that is the exercise"
+        outcome, why = read(measured)
+        if c.expect(guess == outcome, f"you predicted {guess!r} and the measurement agrees: {why}",
+                    f"you predicted {guess!r}, but the measurement says {outcome!r}"):
+            return why
+        return f"the measurement says {outcome!r}: {why}. What did your prediction assume that this setting lacks?"
+
+    return exercise(id, title)(checker)
 
 
 def _load_all() -> None:

@@ -1,0 +1,49 @@
+"""Wilson interval and seed spread."""
+import math
+
+import pytest
+
+from clskit.exercises import Check, predict_then_measure, check
+from clskit.stats import spread, wilson_interval
+
+
+def test_wilson_matches_published_values():
+    # Brown, Cai & DasGupta (2001) closed form; 45/50 at 95%: 0.786..0.957 (also R's prop.test without correction)
+    lo, hi = wilson_interval(45, 50)
+    assert lo == pytest.approx(0.7864, abs=1e-4) and hi == pytest.approx(0.9565, abs=1e-4)
+    lo, hi = wilson_interval(0, 10)
+    assert lo == pytest.approx(0.0, abs=1e-12) and hi == pytest.approx(0.2775, abs=1e-4)
+    lo, hi = wilson_interval(10, 10)
+    assert hi == pytest.approx(1.0) and lo == pytest.approx(0.7225, abs=1e-4)
+
+
+def test_wilson_narrows_with_n():
+    w = [(lambda lo_hi: lo_hi[1] - lo_hi[0])(wilson_interval(int(0.9 * n), n)) for n in (20, 200, 2000)]
+    assert w[0] > w[1] > w[2]
+
+
+@pytest.mark.parametrize("args, match", [((1, 0), "positive"), ((5, 3), "between"), ((1, 3, 1.0), "confidence")])
+def test_wilson_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        wilson_interval(*args)
+
+
+def test_spread_and_rule():
+    a, b = spread([0.90, 0.92, 0.94]), spread([0.80, 0.81, 0.79])
+    assert a.mean == pytest.approx(0.92) and a.std == pytest.approx(0.02)
+    assert a.clearly_above(b) and not b.clearly_above(a)
+    assert not a.clearly_above(spread([0.91, 0.93, 0.92]))
+    assert spread([0.5]).std == 0.0
+    with pytest.raises(ValueError):
+        spread([])
+
+
+def test_predict_then_measure_compares_and_explains():
+    predict_then_measure("99.7", "test", ("helps", "hurts"),
+                         lambda m: ("helps" if m > 0 else "hurts", f"accuracy changed by {m:+.2f}"))
+    fb = check("99.7", {"prediction": "helps", "measured": 0.05})
+    assert fb.passed and "+0.05" in fb.right[0]
+    fb = check("99.7", {"prediction": "hurts", "measured": 0.05})
+    assert not fb.passed and "+0.05" in fb.hint
+    assert not check("99.7", {"prediction": "?", "measured": 0.05}).passed
+    assert not check("99.7", "helps").passed
