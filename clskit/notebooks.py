@@ -64,6 +64,14 @@ class _MemorySampler(threading.Thread):
         return self.peak / 2**20
 
 
+_CHECK_CALL = re.compile(r"^\s*(clskit\.exercises\.)?check\(", re.M)
+
+
+def is_exercise_check(source: str) -> bool:
+    """A cell that calls the exercise checker, ``check("05.1", ...)``: its output is a hint or a verdict."""
+    return bool(_CHECK_CALL.search(source))
+
+
 def _clean(nb) -> None:
     """Drop what varies between runs or would not render: cell timing metadata, and views of
     widgets whose state was not saved (closed live-curve widgets would show 'model not found')."""
@@ -71,6 +79,10 @@ def _clean(nb) -> None:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
+            continue
+        if is_exercise_check(cell.source):
+            # stored without output, so a reader does not see hints or answers before trying
+            cell.outputs, cell.execution_count = [], None
             continue
         kept = []
         for out in cell.get("outputs", []):

@@ -155,3 +155,17 @@ def test_stored_notebooks_have_no_errors_or_local_paths():
 def test_tasks_help():
     r = subprocess.run([sys.executable, str(ROOT / "tasks.py"), "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "tasks.py test" in r.stdout
+
+
+def test_exercise_check_cells_are_stored_without_output():
+    """Hints and verdicts stay hidden until the learner runs the check (the runner clears them)."""
+    import json
+
+    from clskit.notebooks import is_exercise_check
+
+    root = Path(__file__).resolve().parent.parent / "notebooks"
+    for path in sorted(root.glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            src = "".join(cell["source"])
+            if cell["cell_type"] == "code" and is_exercise_check(src):
+                assert not cell.get("outputs"), f"{path.name}: an exercise check cell has stored output"
