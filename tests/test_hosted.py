@@ -85,3 +85,17 @@ def test_doctor_reports_drift_without_failing(tmp_path):
 def test_installed_versions_are_the_tested_ones():
     """CI installs from the lock, so here nothing should drift."""
     assert version_drift() == []
+
+
+def test_gpu_check_says_when_there_is_no_gpu(capsys):
+    import importlib.util
+
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is here: run benchmarks/gpu_check.py itself")
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "benchmarks" / "gpu_check.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main([]) == 2
+    assert "no CUDA GPU here" in capsys.readouterr().out
