@@ -24,7 +24,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .callbacks import Callback, DeviceCB, Recorder, TerminateOnNaNCB, TrainEvalCB
-from .utils import default_device, seed_everything
+from .checks import FirstBatchCheckCB, resolve_device
+from .utils import seed_everything
 
 
 class CancelFitException(Exception):
@@ -95,7 +96,7 @@ class Learner:
         self.model, self.dls, self.lr, self.opt_func, self.wd = model, dls, lr, opt_func, wd
         self.multilabel = bool(getattr(dls, "multilabel", False))
         self.loss_func = loss_func or (nn.BCEWithLogitsLoss() if self.multilabel else nn.CrossEntropyLoss())
-        self.device = torch.device(device) if device is not None else default_device()
+        self.device = resolve_device(device)  # a clear error for device="cuda" without a GPU
         self.sched, self.seed = sched, seed
         from .metrics import resolve_metrics
         self.metrics = resolve_metrics(metrics, multilabel=self.multilabel)
@@ -107,7 +108,7 @@ class Learner:
         self.accelerator = accelerator
         self.recorder = Recorder()
         self.cbs: list[Callback] = []
-        base = [TrainEvalCB(), DeviceCB(), self.recorder, TerminateOnNaNCB()]
+        base = [TrainEvalCB(), DeviceCB(), self.recorder, TerminateOnNaNCB(), FirstBatchCheckCB()]
         if accelerator is not None:
             from .distributed import AccelerateCB
             base.append(AccelerateCB(accelerator))
