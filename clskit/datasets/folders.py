@@ -81,7 +81,9 @@ def scan_image_folder(root, classes: Sequence[str] | None = None) -> tuple[list[
                          "two class folders (for one class plus 'everything else', add an 'other' folder)")
     paths, targets = [], []
     for k, c in enumerate(classes):
-        files = sorted(p for p in (root / c).rglob("*") if _is_image_name(p))
+        # hidden files and folders (.DS_Store, ._x.jpg, .thumbnails/) are the system's, not photos
+        files = sorted(p for p in (root / c).rglob("*") if _is_image_name(p)
+                       and not any(part.startswith(".") for part in p.relative_to(root / c).parts))
         if not files:
             raise ValueError(f"class folder '{root.name}/{c}' has no images; supported: {' '.join(IMAGE_EXTENSIONS)}")
         paths += files
@@ -212,7 +214,7 @@ class ImageFolderDataset(torch.utils.data.Dataset):
         kept, skipped = [], []
         for i, p in enumerate(paths):
             if p.stat().st_size == 0:
-                skipped.append((p, "empty file"))
+                skipped.append((p, "an empty file (0 bytes)"))
                 continue
             try:
                 with Image.open(p) as img:
@@ -221,7 +223,7 @@ class ImageFolderDataset(torch.utils.data.Dataset):
             except Image.UnidentifiedImageError:
                 skipped.append((p, _what_is_it(p)[0]))
             except Exception as e:  # verify() raises several kinds for damaged files
-                skipped.append((p, f"damaged ({type(e).__name__}: {str(e)[:80]})"))
+                skipped.append((p, f"truncated or damaged ({type(e).__name__}: {str(e)[:80]})"))
         _warn_skipped(skipped, self.root)
         self.paths = [paths[i] for i in kept]
         self.targets = torch.tensor([targets[i] for i in kept])
