@@ -113,7 +113,11 @@ def _safe_load(path: Path) -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        # torch refuses a global it does not allow: the file carries Python objects (code could run)
+        msg = str(e).lower()
+        if "weights only" not in msg or not ("global" in msg or "unsupported class" in msg):
+            # not a pickle torch can read at all: a damaged file, or not a checkpoint
+            raise ValueError(f"{path} is not a readable clskit checkpoint (UnpicklingError: {str(e)[:200]})") from None
+        # torch refused a global it does not allow: the file carries Python objects (code could run)
         raise UnsafeCheckpointError(
             f"{path} holds Python objects besides tensors, numbers, strings, lists and dicts, so clskit "
             f"refused to load it: loading such a file can run any code hidden in it. ({str(e).splitlines()[-1][:200]})\n"

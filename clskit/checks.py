@@ -53,6 +53,22 @@ def resolve_device(device) -> torch.device:
     return dev
 
 
+def check_dls(dls) -> None:
+    """``dls`` must offer a ``train`` loader (a :class:`~clskit.datasets.DataLoaders` or alike).
+
+    Example:
+        >>> check_dls(None)
+        Traceback (most recent call last):
+        ...
+        TypeError: dls must be DataLoaders with .train and .valid loaders; got NoneType. Build them with DataLoaders.from_datasets(train, valid)
+    """
+    if getattr(dls, "train", None) is None:
+        got = type(dls).__name__
+        hint = " (a dataset: split it first, e.g. split_dataset(ds))" if hasattr(dls, "__getitem__") and hasattr(dls, "classes") else ""
+        raise TypeError(f"dls must be DataLoaders with .train and .valid loaders; got {got}{hint}. "
+                        "Build them with DataLoaders.from_datasets(train, valid)")
+
+
 def check_outputs(preds: torch.Tensor, num_classes: int | None, targets: torch.Tensor | None = None,
                   multilabel: bool = False) -> None:
     """Check a model's outputs ``(B, K)`` against the number of classes of the data.

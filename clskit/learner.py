@@ -24,8 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .callbacks import Callback, DeviceCB, Recorder, TerminateOnNaNCB, TrainEvalCB
-from .checks import FirstBatchCheckCB, resolve_device
-from .utils import seed_everything
+from .utils import default_device, seed_everything
 
 
 class CancelFitException(Exception):
@@ -93,6 +92,8 @@ class Learner:
                  mixed_precision: bool | str = False, accelerator=None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+        from .checks import FirstBatchCheckCB, check_dls, resolve_device  # clear errors for honest mistakes
+        check_dls(dls)
         self.model, self.dls, self.lr, self.opt_func, self.wd = model, dls, lr, opt_func, wd
         self.multilabel = bool(getattr(dls, "multilabel", False))
         self.loss_func = loss_func or (nn.BCEWithLogitsLoss() if self.multilabel else nn.CrossEntropyLoss())
@@ -176,8 +177,8 @@ class Learner:
         """Train for ``n_epoch`` epochs. Ctrl-C (the notebook's stop button) ends the fit cleanly:
         the history so far is kept and a later ``fit`` continues from the current weights.
         """
-        if n_epoch < 1:
-            raise ValueError(f"n_epoch must be at least 1; got {n_epoch}")
+        if isinstance(n_epoch, bool) or not isinstance(n_epoch, int) or n_epoch < 1:
+            raise ValueError(f"n_epoch must be a whole number of at least 1; got {n_epoch!r}")
         if lr is not None:
             if not lr > 0:
                 raise ValueError(f"lr must be positive; got {lr}")
@@ -356,7 +357,7 @@ class Learner:
 
     @torch.inference_mode()
     def predict(self, x: torch.Tensor, transform: Callable | None = None) -> torch.Tensor:
-        """Probabilities for images ``(C, H, W)`` or ``(B, C, H, W)`` in ``[0, 1]``."""
+        """Probabilities for images ``(C, H, W)`` or ``(B, C, H, W)`` in ``[0, 1]`` (or uint8 0-255)."""
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"predict expects a float image tensor; got {type(x).__name__}")
         single = x.ndim == 3
@@ -364,7 +365,7 @@ class Learner:
             x = x[None]
         if x.ndim != 4:
             raise ValueError(f"predict expects (C, H, W) or (B, C, H, W); got shape {tuple(x.shape)}")
-        x = x.float()
+        x = x.float().div(255) if x.dtype == torch.uint8 else x.float()  # uint8 images hold 0-255
         if transform is not None:
             x = transform(x)
         self.model.to(self.device).eval()

@@ -138,6 +138,9 @@ def export_model(model: nn.Module, path: str | os.PathLike, *, model_name: str, 
     from .checkpoint import save_checkpoint
     from .models.pretrained import Preprocess
 
+    if not isinstance(model, nn.Module):
+        hint = " (for a Learner pass learn.model)" if hasattr(model, "model") else ""
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}{hint}")
     if transform is not None and not isinstance(transform, Preprocess):
         raise TypeError(f"transform must be a clskit Preprocess (it is saved as plain numbers); got "
                         f"{type(transform).__name__}. Build one with preprocess_for(model, size=...)")
@@ -209,8 +212,12 @@ class Predictor:
 
     @torch.inference_mode()
     def predict_tensor(self, x: torch.Tensor) -> torch.Tensor:
-        """Probabilities ``(B, num_classes)`` for float images ``(B, C, H, W)`` in ``[0, 1]``: a softmax
-        over the classes, or for a multi-label model one sigmoid per label."""
+        """Probabilities ``(B, num_classes)`` for float images ``(B, C, H, W)`` in ``[0, 1]`` (or uint8
+        0-255): a softmax over the classes, or for a multi-label model one sigmoid per label."""
+        if not isinstance(x, torch.Tensor) or x.ndim not in (3, 4):
+            raise ValueError(f"predict_tensor expects an image tensor (C, H, W) or (B, C, H, W); got "
+                             f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+        x = x.float().div(255) if x.dtype == torch.uint8 else x.float()
         if x.ndim == 3:
             x = x[None]
         x = self.transform(x) if self.transform is not None else x
@@ -273,11 +280,10 @@ class Predictor:
         rows = []
         for f, p, vs, ix in zip(files, probs, top.values, top.indices):
             pairs = [(self.classes[int(i)], round(float(v), 4)) for v, i in zip(vs, ix)]
-            row = {"file": f.name, "top": pairs}
             if self.multilabel:
-                row["labels"] = [c for c, v, t in zip(self.classes, p, self.thresholds) if v >= t]
-                row["probabilities"] = {c: round(float(v), 4) for c, v in zip(self.classes, p)}
+                row = {"file": f.name, "labels": [c for c, v, t in zip(self.classes, p, self.thresholds) if v >= t],
+                       "probabilities": {c: round(float(v), 4) for c, v in zip(self.classes, p)}}
             else:
-                row["label"], row["probability"] = pairs[0]
-            rows.append(row)
+                row = {"file": f.name, "label": pairs[0][0], "probability": pairs[0][1]}
+            rows.append({**row, "top": pairs})
         return rows

@@ -121,6 +121,24 @@ CASES = {
     "export: thresholds for a single-label model": (lambda: _export(thresholds=0.3), ValueError, "multilabel=True"),
     "export: one threshold per label, wrong count": (lambda: _export(multilabel=True, thresholds=[0.5, 0.5]), ValueError, "one per label"),
     "export: duplicate class names": (lambda: _export(classes=["a", "a", "b"]), ValueError, "distinct"),
+    # found walking the entry points as a new user
+    "dataset: (N, H, W, C) images": (lambda: _ImageDataset()(torch.zeros(4, 32, 32, 3, dtype=torch.uint8), torch.zeros(4), ["a"]),
+                                     ValueError, r"permute\(0, 3, 1, 2\)"),
+    "dataset: class names as targets": (lambda: _ImageDataset()(torch.zeros(2, 1, 8, 8, dtype=torch.uint8), ["cat", "dog"], ["cat", "dog"]),
+                                        TypeError, "class indices"),
+    "loaders: valid set with other classes": (
+        lambda: __import__("clskit").DataLoaders.from_datasets(_ds(), _ImageDataset()(_ds().images, _ds().targets, ["0", "2", "1"])),
+        ValueError, "differ from the training set"),
+    "loader: a tensor instead of a dataset": (lambda: __import__("clskit").ArrayLoader(torch.zeros(4, 1, 8, 8)), TypeError, "ImageDataset"),
+    "learner: a dataset instead of DataLoaders": (lambda: __import__("clskit").Learner(
+        __import__("clskit").create_model("small_cnn", in_chans=1), _ds()), TypeError, "split it first"),
+    "learner: fractional epochs": (lambda: _learner().fit(1.5), ValueError, "whole number"),
+    "folder: a file instead of a folder": (lambda: __import__("clskit").load_image_folder(__file__), NotADirectoryError, "is a file"),
+    "folder: size as a string": (lambda: __import__("clskit").load_image_folder(__import__("tempfile").mkdtemp(), size="64"),
+                                 TypeError, "whole number of pixels"),
+    "export: a Learner instead of its model": (lambda: __import__("clskit").export_model(_learner(), "m.pt", model_name="small_cnn",
+                                                                                         classes=["a", "b", "c"]), TypeError, "learn.model"),
+    "checkpoint: a text file": (lambda: __import__("clskit").load_checkpoint(Path(__file__)), ValueError, "not a readable clskit checkpoint"),
 }
 
 
@@ -315,3 +333,26 @@ def test_exported_model_files_are_plain_data():
     path = _export()
     ckpt = torch.load(path, weights_only=True)
     assert ckpt["format_kind"] == "clskit-predictor" and ckpt["model_kwargs"] == {"widths": [8, 16]}
+
+
+def test_uint8_images_are_scaled_like_float_ones_in_predict():
+    learn, ds = _learner(), _ds()
+    assert torch.allclose(learn.predict(ds.images[:3]), learn.predict(ds.float_images(slice(0, 3))))
+
+
+def test_uploaded_bytes_go_through_the_same_reader(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from clskit.datasets.images import ImageReadError, read_image
+
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 255, (30, 40, 3), dtype=np.uint8))
+    img.save(tmp_path / "a.png")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    assert np.array_equal(read_image(buf.getvalue(), 16), read_image(tmp_path / "a.png", 16))
+    with pytest.raises(ImageReadError, match="cat.jpg is an HTML page"):
+        read_image(HTML, 16, name="cat.jpg")
+    with pytest.raises(ImageReadError, match="empty"):
+        read_image(b"", 16)

@@ -45,12 +45,19 @@ class ImageDataset(torch.utils.data.Dataset):
         if not isinstance(self.images, torch.Tensor):
             self.images = torch.as_tensor(np.asarray(self.images))
         if not isinstance(self.targets, torch.Tensor):
-            self.targets = torch.as_tensor(np.asarray(self.targets))
+            t = np.asarray(self.targets)
+            if t.dtype.kind in "USO":
+                raise TypeError(f"targets must be class indices (0..{len(self.classes) - 1}), not names such as "
+                                f"{t.flat[0]!r}; convert with [classes.index(name) for name in names]")
+            self.targets = torch.as_tensor(t)
         if self.images.ndim != 4:
             raise ValueError(
                 f"images must have shape (N, C, H, W); got {tuple(self.images.shape)}. "
                 "Add a channel axis with images[:, None] for grey images."
             )
+        if self.images.shape[1] > 4 and self.images.shape[-1] in (1, 3, 4):
+            raise ValueError(f"images have shape {tuple(self.images.shape)}, which looks like (N, H, W, C) (NumPy/PIL "
+                             "order); the kit wants (N, C, H, W): use images.permute(0, 3, 1, 2)")
         n = len(self.images)
         if len(self.targets) != n:
             raise ValueError(
@@ -205,6 +212,9 @@ class ArrayLoader:
 
     def __init__(self, dataset: ImageDataset, batch_size: int = 64, shuffle: bool = False, seed: int = 0,
                  transform: Callable | None = None, sampler=None, drop_last: bool = False):
+        if not (hasattr(dataset, "float_images") and hasattr(dataset, "targets")):
+            raise TypeError(f"ArrayLoader batches an ImageDataset; got {type(dataset).__name__}. Wrap tensors with "
+                            "ImageDataset(images, targets, classes), or use torch.utils.data.DataLoader for other datasets")
         if len(dataset) == 0:
             raise ValueError("cannot batch an empty dataset; check the split sizes or the data folder")
         self.dataset, self.batch_size, self.shuffle = dataset, _check_batch_size(batch_size), shuffle
@@ -259,6 +269,11 @@ class DataLoaders:
                       eval_transform: Callable | None = None, sampler=None) -> "DataLoaders":
         """Wrap datasets in :class:`ArrayLoader` s (the training one shuffled and seeded)."""
         batch_size = _check_batch_size(batch_size)
+        for name, ds in (("valid", valid), ("test", test)):
+            if ds is not None and (list(ds.classes) != list(train.classes) or ds.multilabel != train.multilabel):
+                raise ValueError(f"the {name} set's classes {list(ds.classes)} differ from the training set's "
+                                 f"{list(train.classes)}: target k would mean different classes. Load both with the "
+                                 "same classes= (load_image_folder(..., classes=train.classes))")
         mk = lambda ds, tfm: None if ds is None else ArrayLoader(ds, batch_size * 2, transform=tfm)
         return cls(
             ArrayLoader(train, batch_size, shuffle=True, seed=seed, transform=train_transform, sampler=sampler),

@@ -20,7 +20,8 @@ import torch
 
 from .base import ImageDataset
 # the kit's one image reader (re-exported here, where it used to live)
-from .images import IMAGE_EXTENSIONS, ImageReadError, is_image_name, read_image, read_images, to_rgb  # noqa: F401
+from .images import (IMAGE_EXTENSIONS, ImageReadError, check_size, is_image_name, read_image, read_images,  # noqa: F401
+                     to_rgb)
 
 
 class SkippedFilesWarning(UserWarning):
@@ -63,6 +64,9 @@ def scan_image_folder(root, classes: Sequence[str] | None = None) -> tuple[list[
         ['circle', 'square', 'triangle']
     """
     root = Path(root).expanduser()
+    if root.is_file():
+        raise NotADirectoryError(f"{str(root)!r} is a file; pass the folder that holds one sub-folder per class "
+                                 "(root/<class name>/<image files>), or use Predictor.predict for single files")
     if not root.is_dir():
         raise FileNotFoundError(f"image folder {str(root)!r} does not exist; expected root/<class name>/<image files>")
     found = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
@@ -110,6 +114,7 @@ def load_image_folder(root, size: int | tuple[int, int] = 64, *, classes: Sequen
         ['circle', 'square', 'triangle']
     """
     root = Path(root).expanduser()
+    check_size(size)  # before reading thousands of files
     paths, targets, classes = scan_image_folder(root, classes)
     images, kept = _read_many(paths, size, resize, root)
     y = np.asarray(targets)[kept]
@@ -207,7 +212,7 @@ class ImageFolderDataset(torch.utils.data.Dataset):
                  resize: str = "crop"):
         from PIL import Image
 
-        from .images import _what_is_it
+        from .images import _head, _what_is_it
 
         self.root = Path(root).expanduser()
         paths, targets, self.classes = scan_image_folder(self.root, classes)
@@ -221,7 +226,7 @@ class ImageFolderDataset(torch.utils.data.Dataset):
                     img.verify()
                 kept.append(i)
             except Image.UnidentifiedImageError:
-                skipped.append((p, _what_is_it(p)[0]))
+                skipped.append((p, _what_is_it(_head(p))[0]))
             except Exception as e:  # verify() raises several kinds for damaged files
                 skipped.append((p, f"truncated or damaged ({type(e).__name__}: {str(e)[:80]})"))
         _warn_skipped(skipped, self.root)

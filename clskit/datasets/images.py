@@ -87,6 +87,23 @@ def to_rgb(img) -> "PIL.Image.Image":  # noqa: F821
     return img.convert("RGB")
 
 
+def check_size(size) -> tuple[int, int]:
+    """``size`` (a side length or ``(H, W)``) as ``(H, W)`` of whole numbers of pixels, or a clear error.
+
+    Example:
+        >>> check_size(64), check_size((48, 64))
+        ((64, 64), (48, 64))
+    """
+    import numbers
+
+    hw = (size, size) if isinstance(size, numbers.Integral) else tuple(size) if isinstance(size, (tuple, list)) else None
+    if hw is None or len(hw) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in hw):
+        raise TypeError(f"size must be a whole number of pixels (64) or a pair (height, width); got {size!r}")
+    if min(hw) < 1:
+        raise ValueError(f"image size must be at least 1 pixel; got {size}")
+    return int(hw[0]), int(hw[1])
+
+
 def fit_image(img, size: int | tuple[int, int], resize: str = "crop"):
     """Resize a PIL image to ``size``: ``"crop"`` (shorter side to size, centre crop) or ``"squash"``.
 
@@ -97,9 +114,7 @@ def fit_image(img, size: int | tuple[int, int], resize: str = "crop"):
     """
     from PIL import Image
 
-    h, w = (size, size) if isinstance(size, int) else size
-    if h < 1 or w < 1:
-        raise ValueError(f"image size must be at least 1 pixel; got {size}")
+    h, w = check_size(size)
     resample = getattr(Image.Resampling, RESAMPLE)
     if resize == "squash":
         return img.resize((w, h), resample)
@@ -112,10 +127,9 @@ def fit_image(img, size: int | tuple[int, int], resize: str = "crop"):
     return img.crop((left, top, left + w, top + h))
 
 
-def _what_is_it(path: Path) -> tuple[str, str]:
-    """A guess at what a file that Pillow cannot open really is: ``(reason, fix)``."""
-    with open(path, "rb") as f:
-        head = f.read(512).lstrip().lower()
+def _what_is_it(head: bytes) -> tuple[str, str]:
+    """A guess at what data that Pillow cannot open really is, from its first bytes: ``(reason, fix)``."""
+    head = head[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<head")) or b"<html" in head:
         return ("an HTML page saved with an image name, not a picture (the browser saved the web page)",
                 "open the page, right-click the picture and use 'Save image as', or delete the file")
@@ -125,11 +139,20 @@ def _what_is_it(path: Path) -> tuple[str, str]:
             "re-export it as JPEG or PNG, or delete it")
 
 
-def open_image(path: str | os.PathLike):
-    """Open an image file fully decoded, upright and in RGB (a PIL image); clear errors otherwise.
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(512)
+
+
+def open_image(source: str | os.PathLike | bytes, name: str | None = None):
+    """Open an image file (or its bytes, e.g. an upload) fully decoded, upright and in RGB (a PIL image).
+
+    Args:
+        source: a path, or the file's bytes.
+        name: what to call it in error messages (default: the file name, or ``"the uploaded image"``).
 
     Raises:
-        FileNotFoundError: no file at ``path``.
+        FileNotFoundError: no file at ``source``.
         ImageReadError: the file is empty, not an image, truncated or damaged.
 
     Example:
@@ -138,23 +161,33 @@ def open_image(path: str | os.PathLike):
         >>> open_image(p).size
         (10, 20)
     """
+    import io
+
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no image file at {path}" + (" (it is a folder)" if path.is_dir() else ""))
-    if path.stat().st_size == 0:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        path, fp, head = Path(name or "the uploaded image"), io.BytesIO(data), data[:512]
+        size = len(data)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"no image file at {path}" + (" (it is a folder)" if path.is_dir() else ""))
+        fp, size, head = path, path.stat().st_size, None
+        if name is not None:
+            path = Path(name)
+    if size == 0:
         raise ImageReadError(path, "an empty file (0 bytes), probably an interrupted copy or download",
                              "copy the photo again or delete the file")
     try:
-        with Image.open(path) as img:
+        with Image.open(fp) as img:
             if getattr(img, "n_frames", 1) > 1:
                 img.seek(0)  # animated GIF/WebP: the first frame
             img.load()       # decode fully now, so a truncated file fails here and not later
             img = ImageOps.exif_transpose(img)  # phone photos: the rotation lives in the EXIF tag
             return to_rgb(img)
     except UnidentifiedImageError:
-        raise ImageReadError(path, *_what_is_it(path)) from None
+        raise ImageReadError(path, *_what_is_it(head if head is not None else _head(fp))) from None
     except PermissionError:
         raise ImageReadError(path, "not readable (permission denied)", "check the file's permissions") from None
     except Image.DecompressionBombError as e:
@@ -164,14 +197,16 @@ def open_image(path: str | os.PathLike):
                              "copy or download it again, or delete it") from None
 
 
-def read_image(path: str | os.PathLike, size: int | tuple[int, int] | None = None,
-               resize: str = "crop") -> np.ndarray:
+def read_image(path: str | os.PathLike | bytes, size: int | tuple[int, int] | None = None,
+               resize: str = "crop", name: str | None = None) -> np.ndarray:
     """Read one image file as uint8 RGB ``(3, H, W)``, upright, optionally resized.
 
     Args:
-        path: an image file (JPEG, PNG, WebP, BMP, GIF, TIFF) in any colour mode.
+        path: an image file (JPEG, PNG, WebP, BMP, GIF, TIFF) in any colour mode, or its bytes
+            (an uploaded photo).
         size: side length (or ``(H, W)``) to resize to; ``None`` keeps the file's size.
         resize: ``"crop"`` keeps the aspect ratio and crops the centre; ``"squash"`` stretches.
+        name: what to call the image in error messages (for bytes).
 
     Raises:
         FileNotFoundError, ImageReadError: see :func:`open_image`.
@@ -182,7 +217,7 @@ def read_image(path: str | os.PathLike, size: int | tuple[int, int] | None = Non
         >>> read_image(p, size=8).shape
         (3, 8, 8)
     """
-    rgb = open_image(path)
+    rgb = open_image(path, name)
     if size is not None:
         rgb = fit_image(rgb, size, resize)
     return np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1).copy()
