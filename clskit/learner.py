@@ -92,10 +92,12 @@ class Learner:
                  mixed_precision: bool | str = False, accelerator=None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+        from .checks import FirstBatchCheckCB, check_dls, resolve_device  # clear errors for honest mistakes
+        check_dls(dls)
         self.model, self.dls, self.lr, self.opt_func, self.wd = model, dls, lr, opt_func, wd
         self.multilabel = bool(getattr(dls, "multilabel", False))
         self.loss_func = loss_func or (nn.BCEWithLogitsLoss() if self.multilabel else nn.CrossEntropyLoss())
-        self.device = torch.device(device) if device is not None else default_device()
+        self.device = resolve_device(device)  # a clear error for device="cuda" without a GPU
         self.sched, self.seed = sched, seed
         from .metrics import resolve_metrics
         self.metrics = resolve_metrics(metrics, multilabel=self.multilabel)
@@ -107,7 +109,7 @@ class Learner:
         self.accelerator = accelerator
         self.recorder = Recorder()
         self.cbs: list[Callback] = []
-        base = [TrainEvalCB(), DeviceCB(), self.recorder, TerminateOnNaNCB()]
+        base = [TrainEvalCB(), DeviceCB(), self.recorder, TerminateOnNaNCB(), FirstBatchCheckCB()]
         if accelerator is not None:
             from .distributed import AccelerateCB
             base.append(AccelerateCB(accelerator))
@@ -175,8 +177,8 @@ class Learner:
         """Train for ``n_epoch`` epochs. Ctrl-C (the notebook's stop button) ends the fit cleanly:
         the history so far is kept and a later ``fit`` continues from the current weights.
         """
-        if n_epoch < 1:
-            raise ValueError(f"n_epoch must be at least 1; got {n_epoch}")
+        if isinstance(n_epoch, bool) or not isinstance(n_epoch, int) or n_epoch < 1:
+            raise ValueError(f"n_epoch must be a whole number of at least 1; got {n_epoch!r}")
         if lr is not None:
             if not lr > 0:
                 raise ValueError(f"lr must be positive; got {lr}")
@@ -355,7 +357,7 @@ class Learner:
 
     @torch.inference_mode()
     def predict(self, x: torch.Tensor, transform: Callable | None = None) -> torch.Tensor:
-        """Probabilities for images ``(C, H, W)`` or ``(B, C, H, W)`` in ``[0, 1]``."""
+        """Probabilities for images ``(C, H, W)`` or ``(B, C, H, W)`` in ``[0, 1]`` (or uint8 0-255)."""
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"predict expects a float image tensor; got {type(x).__name__}")
         single = x.ndim == 3
@@ -363,7 +365,7 @@ class Learner:
             x = x[None]
         if x.ndim != 4:
             raise ValueError(f"predict expects (C, H, W) or (B, C, H, W); got shape {tuple(x.shape)}")
-        x = x.float()
+        x = x.float().div(255) if x.dtype == torch.uint8 else x.float()  # uint8 images hold 0-255
         if transform is not None:
             x = transform(x)
         self.model.to(self.device).eval()

@@ -3,7 +3,10 @@ problem (raised by clskit itself, not from deep inside a library), or a handled 
 the user made is corrupted."""
 from __future__ import annotations
 
+import hashlib
 import traceback
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,14 +26,14 @@ def _ds(n=12, classes=3, size=8, c=1):
                         torch.arange(n) % classes, [str(i) for i in range(classes)])
 
 
-def _learner(classes=3):
+def _learner(classes=3, outputs=None, c=1, model_chans=1, device="cpu"):
     from clskit.datasets import DataLoaders
     from clskit.learner import Learner
     from clskit.models import create_model
 
-    ds = _ds(classes=classes)
-    return Learner(create_model("small_cnn", num_classes=classes, in_chans=1), DataLoaders.from_datasets(ds, ds),
-                   progress=False, device="cpu")
+    ds = _ds(classes=classes, c=c)
+    model = create_model("small_cnn", num_classes=outputs or classes, in_chans=model_chans, widths=(8,))
+    return Learner(model, DataLoaders.from_datasets(ds, ds), progress=False, device=device)
 
 
 CASES = {
@@ -86,7 +89,74 @@ CASES = {
     "pretrained: zero classes": (lambda: __import__("clskit").create_model("efficientnet_lite0", pretrained=True, num_classes=0),
                                  ValueError, "num_classes"),
     "split: too few samples": (lambda: __import__("clskit").split_dataset(_ds(n=2, classes=2)), ValueError, "at least 3"),
+    # datasets: pixel conventions and class names
+    "dataset: float images in 0-255": (lambda: _ImageDataset()(torch.rand(4, 1, 8, 8) * 255, torch.zeros(4), ["a"]),
+                                       ValueError, "Divide by 255"),
+    "dataset: normalised float images": (lambda: _ImageDataset()(torch.randn(4, 1, 8, 8) * 3, torch.zeros(4), ["a"]),
+                                         ValueError, r"must lie in \[0, 1\]"),
+    "dataset: NaN pixels": (lambda: _ImageDataset()(torch.full((4, 1, 8, 8), float("nan")), torch.zeros(4), ["a"]),
+                            ValueError, "NaN"),
+    "dataset: int64 images": (lambda: _ImageDataset()(torch.randint(0, 255, (4, 1, 8, 8)), torch.zeros(4), ["a"]),
+                              TypeError, "uint8"),
+    "dataset: duplicate class names": (lambda: _ImageDataset()(torch.zeros(4, 1, 8, 8), torch.tensor([0, 1, 2, 0]),
+                                                               ["cat", "dog", "cat"]), ValueError, "distinct"),
+    "loader: fractional batch size": (lambda: __import__("clskit").ArrayLoader(_ds(), batch_size=2.5), ValueError, "whole number"),
+    "loaders: fractional batch size": (lambda: __import__("clskit").DataLoaders.from_datasets(_ds(), _ds(), batch_size=0.5),
+                                       ValueError, "whole number"),
+    # models
+    "model: zero input channels": (lambda: __import__("clskit").create_model("small_cnn", in_chans=0), ValueError, "in_chans"),
+    "model: fractional classes": (lambda: __import__("clskit").create_model("small_cnn", num_classes=2.5), TypeError, "whole number"),
+    "model: timm name with zero channels": (lambda: __import__("clskit").create_model("resnet18", in_chans=0), ValueError, "in_chans"),
+    # learner: the first batch tells a wrong model apart
+    "learner: fewer outputs than classes": (lambda: _learner(classes=3, outputs=2).fit(1), ValueError, "num_classes=3"),
+    "learner: more outputs than classes": (lambda: _learner(classes=3, outputs=10).fit(1), ValueError, "num_classes=3"),
+    "learner: grey model, colour images": (lambda: _learner(c=3).fit(1), ValueError, "in_chans=3"),
+    "learner: colour model, grey images in lr_find": (lambda: _learner(c=1, model_chans=3).lr_find(num_it=3), ValueError, "in_chans=1"),
+    "learner: a device name that does not exist": (lambda: _learner(device="gpu"), ValueError, "device=None"),
+    # export and prediction
+    "export: class names for another number of outputs": (
+        lambda: _export(classes=["a", "b", "c", "d"]), ValueError, "4 names"),
+    "export: a model name create_model does not know": (lambda: _export(model_name="smal_cnn"), ValueError, "not a name create_model knows"),
+    "export: model_kwargs that build another model": (lambda: _export(model_kwargs={"widths": (4, 8)}), ValueError, "different architecture"),
+    "export: thresholds for a single-label model": (lambda: _export(thresholds=0.3), ValueError, "multilabel=True"),
+    "export: one threshold per label, wrong count": (lambda: _export(multilabel=True, thresholds=[0.5, 0.5]), ValueError, "one per label"),
+    "export: duplicate class names": (lambda: _export(classes=["a", "a", "b"]), ValueError, "distinct"),
+    # found walking the entry points as a new user
+    "dataset: (N, H, W, C) images": (lambda: _ImageDataset()(torch.zeros(4, 32, 32, 3, dtype=torch.uint8), torch.zeros(4), ["a"]),
+                                     ValueError, r"permute\(0, 3, 1, 2\)"),
+    "dataset: class names as targets": (lambda: _ImageDataset()(torch.zeros(2, 1, 8, 8, dtype=torch.uint8), ["cat", "dog"], ["cat", "dog"]),
+                                        TypeError, "class indices"),
+    "loaders: valid set with other classes": (
+        lambda: __import__("clskit").DataLoaders.from_datasets(_ds(), _ImageDataset()(_ds().images, _ds().targets, ["0", "2", "1"])),
+        ValueError, "differ from the training set"),
+    "loader: a tensor instead of a dataset": (lambda: __import__("clskit").ArrayLoader(torch.zeros(4, 1, 8, 8)), TypeError, "ImageDataset"),
+    "learner: a dataset instead of DataLoaders": (lambda: __import__("clskit").Learner(
+        __import__("clskit").create_model("small_cnn", in_chans=1), _ds()), TypeError, "split it first"),
+    "learner: fractional epochs": (lambda: _learner().fit(1.5), ValueError, "whole number"),
+    "folder: a file instead of a folder": (lambda: __import__("clskit").load_image_folder(__file__), NotADirectoryError, "is a file"),
+    "folder: size as a string": (lambda: __import__("clskit").load_image_folder(__import__("tempfile").mkdtemp(), size="64"),
+                                 TypeError, "whole number of pixels"),
+    "export: a Learner instead of its model": (lambda: __import__("clskit").export_model(_learner(), "m.pt", model_name="small_cnn",
+                                                                                         classes=["a", "b", "c"]), TypeError, "learn.model"),
+    "checkpoint: a text file": (lambda: __import__("clskit").load_checkpoint(Path(__file__)), ValueError, "not a readable clskit checkpoint"),
 }
+
+
+def _ImageDataset():
+    from clskit.datasets import ImageDataset
+
+    return ImageDataset
+
+
+def _export(classes=("a", "b", "c"), model_name="small_cnn", model_kwargs=None, **kw):
+    import tempfile
+
+    from clskit.models import create_model
+    from clskit.predict import export_model
+
+    model = create_model("small_cnn", num_classes=3, in_chans=1, widths=(8, 16))
+    return export_model(model, Path(tempfile.mkdtemp()) / "m.pt", model_name=model_name, classes=list(classes),
+                        in_chans=1, model_kwargs={"widths": (8, 16)} if model_kwargs is None else model_kwargs, **kw)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -143,3 +213,146 @@ def test_nan_probabilities_do_not_pass_silently():
     probs = np.array([[np.nan, 0.5], [0.2, 0.8]])
     with pytest.raises(ValueError, match="NaN"):
         accuracy([0, 1], probs)
+
+
+def test_cuda_without_a_gpu_says_so_and_suggests_device_none(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="device=None") as excinfo:
+        _learner(device="cuda")
+    assert "no" in str(excinfo.value) and _raised_by_clskit(excinfo)
+
+
+# -- what a learner's real photo folder holds ------------------------------------------------------
+HTML = b"<!DOCTYPE html>\n<html><head><title>cute cat - Image Search</title></head><body><img src=x></body></html>"
+
+
+def _messy_photo_folder(root: Path) -> dict[str, str]:
+    """Two class folders with what real folders contain; returns {relative path: what it is}."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    photo = Image.fromarray(rng.integers(0, 255, (24, 32, 3), dtype=np.uint8))
+    kinds = {}
+    for cls in ("cats", "dogs"):
+        (root / cls).mkdir(parents=True)
+        photo.save(root / cls / "plain.jpg")
+        Image.new("CMYK", (32, 24), (0, 255, 255, 0)).save(root / cls / "cmyk.jpg")          # red in CMYK
+        Image.fromarray(np.full((24, 32), 128 * 257, np.uint16)).save(root / cls / "sixteen.png")
+        red, blue = Image.new("RGB", (32, 24), (255, 0, 0)), Image.new("RGB", (32, 24), (0, 0, 255))
+        red.save(root / cls / "animated.gif", save_all=True, append_images=[blue], duration=100, loop=0)
+        photo.save(root / cls / "UPPER.JPG")
+        photo.save(root / cls / "SHOUT.PNG")
+        photo.save(root / cls / "café_ñ.jpg")
+        photo.save(root / cls / "写真.png")
+        kinds.update({f"{cls}/{n}": "good" for n in ("plain.jpg", "cmyk.jpg", "sixteen.png", "animated.gif",
+                                                     "UPPER.JPG", "SHOUT.PNG", "café_ñ.jpg", "写真.png")})
+    (root / "cats" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1" + bytes(64))
+    (root / "cats" / "._plain.jpg").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    (root / "cats" / ".thumbnails").mkdir()
+    photo.save(root / "cats" / ".thumbnails" / "plain.jpg")
+    (root / "cats" / "empty.jpg").write_bytes(b"")
+    (root / "dogs" / "page.jpg").write_bytes(HTML)
+    whole = (root / "cats" / "plain.jpg").read_bytes()
+    (root / "dogs" / "truncated.jpg").write_bytes(whole[: len(whole) // 2])
+    kinds.update({"cats/.DS_Store": "hidden", "cats/._plain.jpg": "hidden", "cats/.thumbnails/plain.jpg": "hidden",
+                  "cats/empty.jpg": "empty file", "dogs/page.jpg": "HTML page", "dogs/truncated.jpg": "truncated"})
+    return kinds
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _one_skip_warning(record) -> str:
+    from clskit.datasets.folders import SkippedFilesWarning
+
+    msgs = [str(w.message) for w in record if issubclass(w.category, SkippedFilesWarning)]
+    assert len(msgs) == 1, msgs
+    return msgs[0]
+
+
+def test_real_folder_battery_loads_what_is_readable_and_changes_nothing(tmp_path):
+    from clskit import load_image_folder
+    from clskit.datasets.folders import ImageFolderDataset
+
+    kinds = _messy_photo_folder(tmp_path)
+    before = _snapshot(tmp_path)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        ds = load_image_folder(tmp_path, size=16)
+    msg = _one_skip_warning(record)
+    good = sorted(k for k, v in kinds.items() if v == "good")
+    assert sorted(ds.meta["paths"]) == good and ds.classes == ["cats", "dogs"]
+    for rel, kind in kinds.items():
+        if kind in ("empty file", "HTML page", "truncated"):
+            assert rel in msg and kind in msg, (rel, msg)
+        if kind == "hidden":
+            assert rel not in msg  # system files are not photos: left out silently
+    x = {p: ds.images[i] for i, p in enumerate(ds.meta["paths"])}
+    r, g, b = x["cats/cmyk.jpg"].float().mean((1, 2)).tolist()
+    assert r > 200 and g < 60 and b < 60, "CMYK red should arrive as RGB red"
+    assert x["cats/sixteen.png"].unique().tolist() == [128], "16-bit 128*257 is 8-bit 128"
+    assert x["cats/animated.gif"][0].float().mean() > 200 and x["cats/animated.gif"][2].float().mean() < 50  # frame 0
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        lazy = ImageFolderDataset(tmp_path, size=16)
+    assert all(n in _one_skip_warning(record) for n in ("empty file", "HTML page", "truncated"))
+    assert sorted(str(p.relative_to(tmp_path)) for p in lazy.paths) == good
+    assert _snapshot(tmp_path) == before, "a user file was changed, added or removed"
+
+
+def test_predictor_on_the_battery_skips_with_one_warning_and_single_bad_files_are_clear(tmp_path):
+    from clskit.datasets.images import ImageReadError
+    from clskit.models import create_model
+    from clskit.models.pretrained import Preprocess
+    from clskit.predict import Predictor
+
+    kinds = _messy_photo_folder(tmp_path / "photos")
+    before = _snapshot(tmp_path / "photos")
+    pred = Predictor(create_model("small_cnn", num_classes=2, widths=(8,)), ["cat", "dog"], Preprocess(size=16))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        rows = pred.predict(tmp_path / "photos", k=1)
+    msg = _one_skip_warning(record)
+    assert sorted(r["file"] for r in rows) == sorted(Path(k).name for k, v in kinds.items() if v == "good")
+    assert all(n in msg for n in ("empty.jpg", "page.jpg", "truncated.jpg")) and ".DS_Store" not in msg
+    for rel, pattern in (("cats/empty.jpg", "empty file"), ("dogs/page.jpg", "HTML page.*Save image as"),
+                         ("dogs/truncated.jpg", "truncated")):
+        with pytest.raises(ImageReadError, match=pattern) as excinfo:
+            pred.predict(tmp_path / "photos" / rel)
+        assert isinstance(excinfo.value, ValueError) and _raised_by_clskit(excinfo)
+    with pytest.raises(FileNotFoundError, match="no image file"):
+        pred.predict(tmp_path / "photos" / "cats" / "gone.jpg")
+    with pytest.raises(ValueError, match="k must be"):
+        pred.predict(tmp_path / "photos", k=0)
+    assert _snapshot(tmp_path / "photos") == before
+
+
+def test_exported_model_files_are_plain_data():
+    path = _export()
+    ckpt = torch.load(path, weights_only=True)
+    assert ckpt["format_kind"] == "clskit-predictor" and ckpt["model_kwargs"] == {"widths": [8, 16]}
+
+
+def test_uint8_images_are_scaled_like_float_ones_in_predict():
+    learn, ds = _learner(), _ds()
+    assert torch.allclose(learn.predict(ds.images[:3]), learn.predict(ds.float_images(slice(0, 3))))
+
+
+def test_uploaded_bytes_go_through_the_same_reader(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from clskit.datasets.images import ImageReadError, read_image
+
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 255, (30, 40, 3), dtype=np.uint8))
+    img.save(tmp_path / "a.png")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    assert np.array_equal(read_image(buf.getvalue(), 16), read_image(tmp_path / "a.png", 16))
+    with pytest.raises(ImageReadError, match="cat.jpg is an HTML page"):
+        read_image(HTML, 16, name="cat.jpg")
+    with pytest.raises(ImageReadError, match="empty"):
+        read_image(b"", 16)

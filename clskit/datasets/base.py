@@ -45,12 +45,19 @@ class ImageDataset(torch.utils.data.Dataset):
         if not isinstance(self.images, torch.Tensor):
             self.images = torch.as_tensor(np.asarray(self.images))
         if not isinstance(self.targets, torch.Tensor):
-            self.targets = torch.as_tensor(np.asarray(self.targets))
+            t = np.asarray(self.targets)
+            if t.dtype.kind in "USO":
+                raise TypeError(f"targets must be class indices (0..{len(self.classes) - 1}), not names such as "
+                                f"{t.flat[0]!r}; convert with [classes.index(name) for name in names]")
+            self.targets = torch.as_tensor(t)
         if self.images.ndim != 4:
             raise ValueError(
                 f"images must have shape (N, C, H, W); got {tuple(self.images.shape)}. "
                 "Add a channel axis with images[:, None] for grey images."
             )
+        if self.images.shape[1] > 4 and self.images.shape[-1] in (1, 3, 4):
+            raise ValueError(f"images have shape {tuple(self.images.shape)}, which looks like (N, H, W, C) (NumPy/PIL "
+                             "order); the kit wants (N, C, H, W): use images.permute(0, 3, 1, 2)")
         n = len(self.images)
         if len(self.targets) != n:
             raise ValueError(
@@ -58,6 +65,8 @@ class ImageDataset(torch.utils.data.Dataset):
                 "each image needs exactly one target."
             )
         self.classes = [str(c) for c in self.classes]
+        _check_classes(self.classes)
+        _check_pixels(self.images)
         if self.multilabel:
             if self.targets.ndim != 2 or self.targets.shape[1] != len(self.classes):
                 raise ValueError(
@@ -130,6 +139,58 @@ class ImageDataset(torch.utils.data.Dataset):
                 f"{self.num_classes} classes, {kind})")
 
 
+def _check_classes(classes: list[str]) -> None:
+    seen, dup = set(), []
+    for c in classes:
+        if c in seen and c not in dup:
+            dup.append(c)
+        seen.add(c)
+    if dup:
+        raise ValueError(f"class names must be distinct; {dup} appear more than once in {classes}. "
+                         "Merge those classes (relabel the targets) or give them different names")
+
+
+def _check_pixels(images: torch.Tensor) -> None:
+    """Float images must follow the dataset's convention: values in [0, 1], no NaN or inf."""
+    if images.dtype == torch.uint8 or images.numel() == 0:
+        return
+    if images.dtype == torch.bool or not (images.is_floating_point() or images.dtype in
+                                          (torch.int16, torch.int32, torch.int64, torch.int8)):
+        raise TypeError(f"images must be uint8 (0-255) or float (0-1); got dtype {images.dtype}")
+    if not images.is_floating_point():
+        lo, hi = int(images.min()), int(images.max())
+        if lo < 0 or hi > 255:
+            raise ValueError(f"integer images must hold 0-255; got values from {lo} to {hi}")
+        raise TypeError(f"integer images must be uint8; got {images.dtype} (values {lo}-{hi}). "
+                        "Convert with images.to(torch.uint8)")
+    bad = ~torch.isfinite(images)
+    if bad.any():
+        first = int(bad.flatten(1).any(1).nonzero()[0, 0])
+        raise ValueError(f"images hold NaN or infinite pixels ({int(bad.sum())} of them, first in image {first}); "
+                         "fix or drop those images (NaN would turn every loss and gradient into NaN)")
+    lo, hi = float(images.min()), float(images.max())
+    eps = 1e-3  # rounding from resizing or augmentation
+    if lo >= -eps and hi <= 1 + eps:
+        return
+    if lo >= -eps and hi <= 255 + eps:
+        raise ValueError(f"float images must lie in [0, 1], but these go up to {hi:.4g} (0-255 values?). "
+                         "Divide by 255, or pass them as uint8: images.round().clamp(0, 255).to(torch.uint8)")
+    raise ValueError(f"float images must lie in [0, 1]; got values from {lo:.4g} to {hi:.4g} (normalised "
+                     "images?). Store the raw [0, 1] images and normalise in a transform "
+                     "(eval_transform=Preprocess(...) or transforms.Normalize)")
+
+
+def _check_batch_size(batch_size) -> int:
+    import numbers
+
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+        raise ValueError(f"batch_size must be a whole number of images; got {batch_size!r}"
+                         + (f" (use {max(1, round(batch_size))})" if isinstance(batch_size, float) else ""))
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
+    return int(batch_size)
+
+
 class ArrayLoader:
     """Batches indexed straight from an :class:`ImageDataset`'s tensors.
 
@@ -151,11 +212,12 @@ class ArrayLoader:
 
     def __init__(self, dataset: ImageDataset, batch_size: int = 64, shuffle: bool = False, seed: int = 0,
                  transform: Callable | None = None, sampler=None, drop_last: bool = False):
+        if not (hasattr(dataset, "float_images") and hasattr(dataset, "targets")):
+            raise TypeError(f"ArrayLoader batches an ImageDataset; got {type(dataset).__name__}. Wrap tensors with "
+                            "ImageDataset(images, targets, classes), or use torch.utils.data.DataLoader for other datasets")
         if len(dataset) == 0:
             raise ValueError("cannot batch an empty dataset; check the split sizes or the data folder")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1; got {batch_size}")
-        self.dataset, self.batch_size, self.shuffle = dataset, int(batch_size), shuffle
+        self.dataset, self.batch_size, self.shuffle = dataset, _check_batch_size(batch_size), shuffle
         self.transform, self.sampler, self.drop_last = transform, sampler, drop_last
         self.generator = torch.Generator().manual_seed(seed)
 
@@ -206,6 +268,12 @@ class DataLoaders:
                       batch_size: int = 64, seed: int = 0, train_transform: Callable | None = None,
                       eval_transform: Callable | None = None, sampler=None) -> "DataLoaders":
         """Wrap datasets in :class:`ArrayLoader` s (the training one shuffled and seeded)."""
+        batch_size = _check_batch_size(batch_size)
+        for name, ds in (("valid", valid), ("test", test)):
+            if ds is not None and (list(ds.classes) != list(train.classes) or ds.multilabel != train.multilabel):
+                raise ValueError(f"the {name} set's classes {list(ds.classes)} differ from the training set's "
+                                 f"{list(train.classes)}: target k would mean different classes. Load both with the "
+                                 "same classes= (load_image_folder(..., classes=train.classes))")
         mk = lambda ds, tfm: None if ds is None else ArrayLoader(ds, batch_size * 2, transform=tfm)
         return cls(
             ArrayLoader(train, batch_size, shuffle=True, seed=seed, transform=train_transform, sampler=sampler),

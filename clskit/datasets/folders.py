@@ -19,82 +19,16 @@ import numpy as np
 import torch
 
 from .base import ImageDataset
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+# the kit's one image reader (re-exported here, where it used to live)
+from .images import (IMAGE_EXTENSIONS, ImageReadError, check_size, is_image_name, read_image, read_images,  # noqa: F401
+                     to_rgb)
 
 
 class SkippedFilesWarning(UserWarning):
     """Some files could not be read as images and were left out."""
 
 
-def _is_image_name(p: Path) -> bool:
-    return p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
-
-
-def to_rgb(img) -> "PIL.Image.Image":  # noqa: F821
-    """Convert a PIL image of any mode to 8-bit RGB (transparent parts over white).
-
-    16-bit and 32-bit grey images (modes ``I;16``, ``I``, ``F``) are scaled by their own range,
-    since their values do not fit 0-255. GIFs give their first frame.
-
-    Example:
-        >>> from PIL import Image
-        >>> to_rgb(Image.new("LA", (4, 4))).mode
-        'RGB'
-    """
-    from PIL import Image
-
-    if getattr(img, "n_frames", 1) > 1:
-        img.seek(0)
-    mode = img.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.asarray(img, dtype=np.float64)
-        lo, hi = float(a.min()), float(a.max())
-        a = (a - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(a)
-        return Image.fromarray(a.round().astype(np.uint8), "L").convert("RGB")
-    if mode == "P":
-        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
-        mode = img.mode
-    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return img.convert("RGB")
-
-
-def _fit(img, size: int | tuple[int, int], resize: str):
-    """Resize to ``size``: ``"crop"`` (shorter side to size, centre crop) or ``"squash"`` (ignore aspect)."""
-    from PIL import Image
-
-    h, w = (size, size) if isinstance(size, int) else size
-    if resize == "squash":
-        return img.resize((w, h), Image.Resampling.BICUBIC)
-    if resize != "crop":
-        raise ValueError(f"resize must be 'crop' or 'squash'; got {resize!r}")
-    scale = max(w / img.width, h / img.height)
-    nw, nh = max(w, round(img.width * scale)), max(h, round(img.height * scale))
-    img = img.resize((nw, nh), Image.Resampling.BICUBIC)
-    left, top = (nw - w) // 2, (nh - h) // 2
-    return img.crop((left, top, left + w, top + h))
-
-
-def read_image(path, size: int | tuple[int, int] | None = None, resize: str = "crop") -> np.ndarray:
-    """Read one image file as uint8 RGB ``(3, H, W)`` (optionally resized). Raises ``OSError`` if unreadable.
-
-    Example:
-        >>> import tempfile, os; from PIL import Image
-        >>> p = os.path.join(tempfile.mkdtemp(), "a.png"); Image.new("L", (10, 20)).save(p)
-        >>> read_image(p, size=8).shape
-        (3, 8, 8)
-    """
-    from PIL import Image
-
-    with Image.open(path) as img:
-        img.load()  # decode fully now, so truncated files fail here
-        rgb = to_rgb(img)
-    if size is not None:
-        rgb = _fit(rgb, size, resize)
-    return np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1).copy()
+_is_image_name = is_image_name
 
 
 def _warn_skipped(skipped: list[tuple[Path, str]], root: Path) -> None:
@@ -113,16 +47,7 @@ def _warn_skipped(skipped: list[tuple[Path, str]], root: Path) -> None:
 
 def _read_many(paths: Sequence[Path], size, resize, root: Path) -> tuple[list[np.ndarray], list[int]]:
     """Read files; returns images and the positions that worked (the rest are warned about once)."""
-    images, kept, skipped = [], [], []
-    for i, p in enumerate(paths):
-        if p.stat().st_size == 0:
-            skipped.append((p, "empty file"))
-            continue
-        try:
-            images.append(read_image(p, size, resize))
-            kept.append(i)
-        except Exception as e:  # PIL raises OSError, SyntaxError, ValueError... for bad files
-            skipped.append((p, f"{type(e).__name__}: {str(e)[:80]}"))
+    images, kept, skipped = read_images(paths, size, resize)
     _warn_skipped(skipped, root)
     return images, kept
 
@@ -139,6 +64,9 @@ def scan_image_folder(root, classes: Sequence[str] | None = None) -> tuple[list[
         ['circle', 'square', 'triangle']
     """
     root = Path(root).expanduser()
+    if root.is_file():
+        raise NotADirectoryError(f"{str(root)!r} is a file; pass the folder that holds one sub-folder per class "
+                                 "(root/<class name>/<image files>), or use Predictor.predict for single files")
     if not root.is_dir():
         raise FileNotFoundError(f"image folder {str(root)!r} does not exist; expected root/<class name>/<image files>")
     found = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
@@ -157,7 +85,9 @@ def scan_image_folder(root, classes: Sequence[str] | None = None) -> tuple[list[
                          "two class folders (for one class plus 'everything else', add an 'other' folder)")
     paths, targets = [], []
     for k, c in enumerate(classes):
-        files = sorted(p for p in (root / c).rglob("*") if _is_image_name(p))
+        # hidden files and folders (.DS_Store, ._x.jpg, .thumbnails/) are the system's, not photos
+        files = sorted(p for p in (root / c).rglob("*") if _is_image_name(p)
+                       and not any(part.startswith(".") for part in p.relative_to(root / c).parts))
         if not files:
             raise ValueError(f"class folder '{root.name}/{c}' has no images; supported: {' '.join(IMAGE_EXTENSIONS)}")
         paths += files
@@ -184,6 +114,7 @@ def load_image_folder(root, size: int | tuple[int, int] = 64, *, classes: Sequen
         ['circle', 'square', 'triangle']
     """
     root = Path(root).expanduser()
+    check_size(size)  # before reading thousands of files
     paths, targets, classes = scan_image_folder(root, classes)
     images, kept = _read_many(paths, size, resize, root)
     y = np.asarray(targets)[kept]
@@ -281,19 +212,23 @@ class ImageFolderDataset(torch.utils.data.Dataset):
                  resize: str = "crop"):
         from PIL import Image
 
+        from .images import _head, _what_is_it
+
         self.root = Path(root).expanduser()
         paths, targets, self.classes = scan_image_folder(self.root, classes)
         kept, skipped = [], []
         for i, p in enumerate(paths):
             if p.stat().st_size == 0:
-                skipped.append((p, "empty file"))
+                skipped.append((p, "an empty file (0 bytes)"))
                 continue
             try:
                 with Image.open(p) as img:
                     img.verify()
                 kept.append(i)
-            except Exception as e:
-                skipped.append((p, f"{type(e).__name__}: {str(e)[:80]}"))
+            except Image.UnidentifiedImageError:
+                skipped.append((p, _what_is_it(_head(p))[0]))
+            except Exception as e:  # verify() raises several kinds for damaged files
+                skipped.append((p, f"truncated or damaged ({type(e).__name__}: {str(e)[:80]})"))
         _warn_skipped(skipped, self.root)
         self.paths = [paths[i] for i in kept]
         self.targets = torch.tensor([targets[i] for i in kept])
@@ -307,8 +242,8 @@ class ImageFolderDataset(torch.utils.data.Dataset):
         p = self.paths[i]
         try:
             x = torch.from_numpy(read_image(p, self.size, self.resize)).float().div_(255)
-        except Exception as e:
-            raise OSError(f"could not read image {p.relative_to(self.root)}: {e}. Remove or replace the file.") from e
+        except ImageReadError as e:  # damaged further in than the header checked at scan time
+            raise ImageReadError(p, f"{e.reason} (at {p.relative_to(self.root)})", e.fix) from None
         if self.transform is not None:
             x = self.transform(x)
         return x, self.targets[i]

@@ -360,7 +360,7 @@ def cifar10(split: str = "train", max_images: int | None = None, download: bool 
     Example:
         >>> ds = cifar10(split="test", max_images=1000)   # doctest: +SKIP
     """
-    import pickle
+    from .unpickle import restricted_load  # the batches are pickles: allow arrays and plain data only
 
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test'; got {split!r}")
@@ -370,7 +370,7 @@ def cifar10(split: str = "train", max_images: int | None = None, download: bool 
     xs, ys = [], []
     for n in names:
         with open(folder / n, "rb") as f:
-            d = pickle.load(f, encoding="latin1")
+            d = restricted_load(f, encoding="latin1")
         xs.append(np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
         ys.append(np.asarray(d["labels"]))
     x, y = np.concatenate(xs)[:max_images], np.concatenate(ys)[:max_images]

@@ -87,6 +87,7 @@ def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, 
     _load_all()
     if num_classes < 1:
         raise ValueError(f"num_classes must be at least 1; got {num_classes}")
+    _check_create_args(name, num_classes, in_chans)
     if name in _REGISTRY:
         return _REGISTRY[name](num_classes=num_classes, pretrained=pretrained, in_chans=in_chans, **kwargs)
     if name.startswith("tv:"):
@@ -106,6 +107,22 @@ def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, 
         from .hub import create_timm_pretrained
         return create_timm_pretrained(timm_name, num_classes=num_classes, in_chans=in_chans, **kwargs)
     return timm.create_model(timm_name, pretrained=False, num_classes=num_classes, in_chans=in_chans, **kwargs)
+
+
+def _check_create_args(name, num_classes, in_chans) -> None:
+    import numbers
+
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"the model name must be a string such as 'small_cnn'; got {name!r}. See list_models()")
+    for arg, value in (("num_classes", num_classes), ("in_chans", in_chans)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{arg} must be a whole number; got {value!r}")
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be at least 1; got {num_classes} (it is the number of outputs: "
+                         "the number of classes of the data, e.g. len(train.classes))")
+    if in_chans < 1:
+        raise ValueError(f"in_chans must be at least 1; got {in_chans} (it is the number of image channels: "
+                         "3 for colour, 1 for grey)")
 
 
 def _torchvision_random(name: str, num_classes: int, in_chans: int = 3, **kwargs) -> nn.Module:

@@ -1,0 +1,150 @@
+"""Early checks that turn a library's traceback into an error a learner can act on.
+
+- :func:`resolve_device`: ``device="cuda"`` on a machine without a GPU says so and suggests ``device=None``;
+- :class:`FirstBatchCheckCB` (a default callback of every Learner): on the first batch of a fit,
+  images with a different number of channels than the model's first convolution, or a model with
+  a different number of outputs than the data has classes, get an error naming ``in_chans=`` /
+  ``num_classes=`` instead of a conv ``RuntimeError`` or an ``IndexError`` from inside torch.
+
+Example:
+    >>> resolve_device("cpu")
+    device(type='cpu')
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from .callbacks import Callback
+
+
+def resolve_device(device) -> torch.device:
+    """``device`` as a ``torch.device`` that exists on this machine (``None``: the best available).
+
+    Raises:
+        ValueError: an unknown device name, or a GPU that this machine (or this torch build) lacks.
+
+    Example:
+        >>> resolve_device(None).type in ("cpu", "cuda", "mps")
+        True
+    """
+    from .utils import default_device
+
+    if device is None:
+        return default_device()
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device={device!r} is not a device name ({e}); use 'cpu', 'cuda', 'cuda:0', 'mps', "
+                         "or device=None for the best available") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} asks for a GPU, but torch sees none on this machine "
+                             f"(torch {torch.__version__}, torch.cuda.is_available() is False); pass device=None "
+                             f"to use the best available device (here: {default_device().type})")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r}: this machine has {torch.cuda.device_count()} GPU(s), "
+                             f"numbered from 0; pass device='cuda' or device=None")
+    if dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ValueError(f"device={device!r} asks for Apple's GPU (MPS), which this machine lacks; "
+                             f"pass device=None to use the best available device (here: {default_device().type})")
+    return dev
+
+
+def check_dls(dls) -> None:
+    """``dls`` must offer a ``train`` loader (a :class:`~clskit.datasets.DataLoaders` or alike).
+
+    Example:
+        >>> check_dls(None)
+        Traceback (most recent call last):
+        ...
+        TypeError: dls must be DataLoaders with .train and .valid loaders; got NoneType. Build them with DataLoaders.from_datasets(train, valid)
+    """
+    if getattr(dls, "train", None) is None:
+        got = type(dls).__name__
+        hint = " (a dataset: split it first, e.g. split_dataset(ds))" if hasattr(dls, "__getitem__") and hasattr(dls, "classes") else ""
+        raise TypeError(f"dls must be DataLoaders with .train and .valid loaders; got {got}{hint}. "
+                        "Build them with DataLoaders.from_datasets(train, valid)")
+
+
+def check_outputs(preds: torch.Tensor, num_classes: int | None, targets: torch.Tensor | None = None,
+                  multilabel: bool = False) -> None:
+    """Check a model's outputs ``(B, K)`` against the number of classes of the data.
+
+    Example:
+        >>> check_outputs(torch.zeros(2, 3), 5)
+        Traceback (most recent call last):
+        ...
+        ValueError: the model outputs 3 scores per image but the data has 5 classes; build it with create_model(..., num_classes=5) (or replace its head for 5 classes)
+    """
+    if not isinstance(preds, torch.Tensor):
+        raise TypeError(f"the model returned a {type(preds).__name__}, not a tensor of logits (B, num_classes); "
+                        "for models with auxiliary outputs return only the main logits in train mode")
+    if preds.ndim != 2:
+        raise ValueError(f"the model returned shape {tuple(preds.shape)}; a classifier returns logits "
+                         "(batch, num_classes). Add a pooling and a linear head, or flatten the output")
+    k = preds.shape[1]
+    if num_classes is None and targets is not None and not multilabel and targets.numel():
+        if int(targets.max()) >= k:  # data without class names: the targets still tell
+            num_classes = int(targets.max()) + 1
+        else:
+            return
+    if num_classes is not None and k != num_classes:
+        raise ValueError(f"the model outputs {k} scores per image but the data has {num_classes} "
+                         f"{'labels' if multilabel else 'classes'}; build it with create_model(..., "
+                         f"num_classes={num_classes}) (or replace its head for {num_classes} classes)")
+
+
+def _conv_kind(m: nn.Module):
+    return next(k for k in (nn.Conv1d, nn.Conv2d, nn.Conv3d) if isinstance(m, k))
+
+
+def _first_conv_hook(state: dict):
+    def hook(module: nn.Module, args):
+        if state["done"] or not args or not isinstance(args[0], torch.Tensor):
+            return
+        state["done"] = True
+        x, batched = args[0], {nn.Conv1d: 3, nn.Conv2d: 4, nn.Conv3d: 5}[_conv_kind(module)]
+        c = x.shape[1] if x.ndim == batched else x.shape[0] if x.ndim == batched - 1 else None
+        want = module.in_channels
+        if c is not None and c != want:  # the conv would fail with a shape RuntimeError
+            grey = " (grey images: create_model(..., in_chans=1), or repeat the channel)" if c == 1 else ""
+            raise ValueError(f"the images have {c} channel(s) but the model's first layer expects {want}; "
+                             f"build the model with create_model(..., in_chans={c}){grey}, or convert the images "
+                             f"to {want} channel(s)")
+    return hook
+
+
+class FirstBatchCheckCB(Callback):
+    """On the first batch of every fit: input channels vs the model's first convolution, and the
+    model's outputs vs the number of classes (clear errors naming ``in_chans=`` / ``num_classes=``)."""
+
+    order = -5  # after DeviceCB (the batch is on the device), before the metrics
+    run_in_lr_find = True
+
+    def before_fit(self):
+        self._checked, self._handles, self._state = False, [], {"done": False}
+        from torch.nn.modules.lazy import LazyModuleMixin
+
+        convs = [m for m in self.learn.model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d))
+                 and not isinstance(m, LazyModuleMixin)]
+        # the first convolution that runs (whichever module it is) receives the images
+        self._handles = [m.register_forward_pre_hook(_first_conv_hook(self._state)) for m in convs]
+
+    def after_pred(self):
+        if self._checked:
+            return
+        self._release()
+        self._checked = True
+        classes = getattr(self.learn.dls, "classes", None)
+        check_outputs(self.learn.preds, len(classes) if classes else None, self.learn.yb, self.learn.multilabel)
+
+    def _release(self):
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def cleanup_fit(self):
+        self._release()
