@@ -271,13 +271,13 @@ class ThresholdDisplay:
 
 def _one_vs_rest(targets, probs, classes, name):
     """Yield ``(label, binary targets, scores)``: one binary task, or one per class for ``K > 2``."""
-    p = M._np(probs)
+    p = M.to_numpy(probs)
     if p.ndim == 1 or p.shape[1] == 2:
-        y, s = M._binary_scores(targets, p)
+        y, s = M.check_binary_scores(targets, p)
         label = name or (str(classes[1]) if classes is not None else "positive class")
         yield label, y, s
         return
-    y, p = M._single(targets, p)
+    y, p = M.check_single_label(targets, p)
     names = list(classes) if classes is not None else [str(i) for i in range(p.shape[1])]
     for c in range(p.shape[1]):
         yield names[c], (y == c).astype(np.int64), p[:, c]
