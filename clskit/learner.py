@@ -325,13 +325,9 @@ class Learner:
         dl = self.dls.valid if dl is None else dl
         if dl is None:
             raise ValueError("no loader to predict on: pass dl= or build DataLoaders with a validation set")
-        self.model.to(self.device).eval()
-        outs, ys = [], []
-        for xb, yb in dl:
-            outs.append(self.model(xb.to(self.device)).float().cpu())
-            ys.append(yb)
-        logits = torch.cat(outs)
-        targets = torch.cat(ys)
+        from .inference import predict_logits
+
+        logits, targets = predict_logits(self.model, dl, device=self.device)
         return (logits if with_logits else self.activation(logits)), targets
 
     @torch.inference_mode()

@@ -6,6 +6,10 @@ import random
 
 import numpy as np
 import torch
+import torch.nn as nn
+
+# Every BatchNorm layer type (SyncBatchNorm is what DistributedDataParallel training converts them to).
+BATCHNORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
 
 def seed_everything(seed: int = 0) -> None:

@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..transforms import normalize
 from .registry import register_model
 
 LITE0_MEAN = (0.5, 0.5, 0.5)
@@ -179,9 +180,7 @@ class Preprocess:
         if self.size is not None and tuple(x.shape[-2:]) != (self.size, self.size):
             # antialias matters when shrinking large photos (else aliasing hurts accuracy)
             x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
-        mean = torch.as_tensor(self.mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-        std = torch.as_tensor(self.std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-        return (x - mean) / std
+        return normalize(x, self.mean, self.std)
 
 
 def preprocess_for(model: nn.Module | str, size: int | None = None) -> Preprocess:
