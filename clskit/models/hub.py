@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch.nn as nn
 
-from .pretrained import make_pretrained_cfg
+from .pretrained_cfg import make_pretrained_cfg
 
 OFFLINE_BACKBONE = "efficientnet_lite0"
 
