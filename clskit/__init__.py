@@ -36,7 +36,7 @@ _EXPORTS = {
     "FocalLoss": "losses", "class_weights": "losses", "tune_threshold": "imbalance",
     # interpretability and efficiency
     "GradCAM": "interpret", "GradCAMPlusPlus": "interpret", "saliency": "interpret", "smoothgrad": "interpret",
-    "attention_rollout": "interpret", "rollout_map": "interpret", "overlay": "interpret",
+    "attention_rollout": "interpret", "rollout_map": "interpret", "overlay": "interpret", "show_cams": "interpret",
     "DistillationCB": "efficiency", "distillation_loss": "efficiency", "quantize_dynamic": "efficiency",
     "quantize_static": "efficiency", "prune_unstructured": "efficiency", "prune_channels": "efficiency",
     "profile_models": "efficiency", "measure_latency": "efficiency", "model_size_mb": "efficiency",
@@ -44,13 +44,14 @@ _EXPORTS = {
     # transfer learning, few-shot, domain shift, own photos
     "train_transfer": "transfer", "embed": "transfer", "linear_probe": "transfer",
     "evaluate_episodes": "fewshot", "corrupt": "shift", "adapt_bn": "shift",
-    "Predictor": "predict", "export_model": "predict",
+    "Predictor": "predict", "export_model": "predict", "predict_probs": "inference",
 }
 
 __all__ = sorted(_EXPORTS)
 _SUBMODULES = {"datasets", "models", "metrics", "exercises", "transforms", "widgets", "displays", "callbacks",
                "learner", "losses", "interpret", "efficiency", "transfer", "fewshot", "shift", "utils", "ensemble",
-               "predict", "imbalance", "plots", "features", "checkpoint", "notebooks", "distributed", "fastai_interop"}
+               "predict", "imbalance", "plots", "features", "checkpoint", "notebooks", "distributed", "fastai_interop",
+               "inference", "projection"}
 
 
 def __getattr__(name: str):

@@ -17,6 +17,8 @@ from typing import Sequence
 import numpy as np
 
 from . import metrics as M
+from .projection import project_2d
+from .utils import to_numpy
 
 
 def _axes(ax, figsize=(4.5, 4)):
@@ -69,9 +71,29 @@ class ConfusionMatrixDisplay:
 
     @classmethod
     def from_predictions(cls, targets, probs, classes: Sequence[str] | None = None, normalize: str | None = None,
-                         threshold: float | None = None) -> "ConfusionMatrixDisplay":
-        """Compute the matrix with :func:`clskit.metrics.confusion_matrix` (see there for the arguments)."""
+                         threshold: float | None = None, *, display_labels: Sequence[str] | None = None
+                         ) -> "ConfusionMatrixDisplay":
+        """Compute the matrix with :func:`clskit.metrics.confusion_matrix` (see there for the arguments).
+
+        ``display_labels=`` is scikit-learn's name for ``classes=`` (either works). Unlike
+        scikit-learn's, this takes probabilities; for predicted labels use :meth:`from_labels`.
+        """
+        classes = _one_of(classes, display_labels)
         return cls(M.confusion_matrix(targets, probs, normalize=normalize, threshold=threshold), classes, normalize)
+
+    @classmethod
+    def from_labels(cls, targets, predicted, classes: Sequence[str] | None = None, normalize: str | None = None,
+                    *, display_labels: Sequence[str] | None = None) -> "ConfusionMatrixDisplay":
+        """The matrix from predicted class indices (what scikit-learn's ``from_predictions`` takes).
+
+        Example:
+            >>> ConfusionMatrixDisplay.from_labels([0, 1, 2], [0, 2, 2]).confusion_matrix.tolist()
+            [[1, 0, 0], [0, 0, 1], [0, 0, 1]]
+        """
+        classes = _one_of(classes, display_labels)
+        y, pred = to_numpy(targets).astype(np.int64), to_numpy(predicted).astype(np.int64)
+        k = len(classes) if classes is not None else int(max(y.max(), pred.max())) + 1
+        return cls.from_predictions(y, np.eye(k)[pred], classes, normalize)
 
     def plot(self, ax=None, cmap: str = "Blues", values: bool = True, colorbar: bool = False,
              xticks_rotation: float = 45, title: str | None = None) -> "ConfusionMatrixDisplay":
@@ -269,15 +291,53 @@ class ThresholdDisplay:
         return self
 
 
+class EmbeddingDisplay:
+    """A 2-D scatter of embeddings coloured by class (PCA or t-SNE), sklearn-Display style.
+
+    Example:
+        >>> disp = EmbeddingDisplay.from_embeddings(np.random.rand(20, 5), np.arange(20) % 2, ["a", "b"])
+        >>> disp.points.shape
+        (20, 2)
+    """
+
+    def __init__(self, points: np.ndarray, targets: np.ndarray, classes=None, method: str = "pca"):
+        self.points, self.targets, self.method = points, targets, method
+        self.classes = list(classes) if classes is not None else [str(c) for c in np.unique(targets)]
+
+    @classmethod
+    def from_embeddings(cls, embeddings, targets, classes=None, method: str = "pca", seed: int = 0) -> "EmbeddingDisplay":
+        return cls(project_2d(embeddings, method, seed), to_numpy(targets), classes, method)
+
+    def plot(self, ax=None, title: str | None = None, **scatter_kw) -> "EmbeddingDisplay":
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(4.5, 4))
+        for i, name in enumerate(self.classes):
+            sel = self.targets == i
+            ax.scatter(self.points[sel, 0], self.points[sel, 1], s=12, label=name, alpha=0.8, **scatter_kw)
+        ax.set_title(title or f"embeddings ({self.method.upper()})")
+        ax.set_xticks([]), ax.set_yticks([])
+        ax.legend(fontsize=7, markerscale=1.5, loc="best")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+def _one_of(classes, display_labels):
+    if classes is not None and display_labels is not None:
+        raise TypeError("pass classes= or display_labels= (the same thing), not both")
+    return classes if classes is not None else display_labels
+
+
 def _one_vs_rest(targets, probs, classes, name):
     """Yield ``(label, binary targets, scores)``: one binary task, or one per class for ``K > 2``."""
-    p = M._np(probs)
+    p = M.to_numpy(probs)
     if p.ndim == 1 or p.shape[1] == 2:
-        y, s = M._binary_scores(targets, p)
+        y, s = M.check_binary_scores(targets, p)
         label = name or (str(classes[1]) if classes is not None else "positive class")
         yield label, y, s
         return
-    y, p = M._single(targets, p)
+    y, p = M.check_single_label(targets, p)
     names = list(classes) if classes is not None else [str(i) for i in range(p.shape[1])]
     for c in range(p.shape[1]):
         yield names[c], (y == c).astype(np.int64), p[:, c]

@@ -17,11 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-
-def _np(a) -> np.ndarray:
-    return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+from .displays import EmbeddingDisplay  # noqa: F401  (it lived here; the Displays live in clskit.displays)
+from .projection import project_2d  # noqa: F401  (it lived here)
+from .utils import to_numpy as _np
 
 
 def prototypes(support_emb, support_y, metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
@@ -145,53 +144,3 @@ def evaluate_episodes(embeddings, targets, *, n_way: int = 5, k_shot: int = 1, n
         s, q = sample_episode(y, n_way, k_shot, n_query, rng)
         accs[e] = (prototype_classify(x[s], y[s], x[q], metric) == y[q]).mean()
     return EpisodeResult(n_way, k_shot, accs)
-
-
-def project_2d(embeddings, method: str = "pca", seed: int = 0) -> np.ndarray:
-    """Embeddings projected to 2-D with scikit-learn's PCA or t-SNE, for plotting.
-
-    Example:
-        >>> project_2d(np.random.default_rng(0).normal(size=(30, 8))).shape
-        (30, 2)
-    """
-    from sklearn.decomposition import PCA
-
-    x = _np(embeddings).astype(np.float32)
-    if method == "pca":
-        return PCA(n_components=2, random_state=seed).fit_transform(x)
-    if method == "tsne":
-        from sklearn.manifold import TSNE
-        return TSNE(n_components=2, perplexity=min(30.0, (len(x) - 1) / 3), init="pca", random_state=seed).fit_transform(x)
-    raise ValueError(f"method must be 'pca' or 'tsne'; got {method!r}")
-
-
-class EmbeddingDisplay:
-    """A 2-D scatter of embeddings coloured by class (PCA or t-SNE), sklearn-Display style.
-
-    Example:
-        >>> disp = EmbeddingDisplay.from_embeddings(np.random.rand(20, 5), np.arange(20) % 2, ["a", "b"])
-        >>> disp.points.shape
-        (20, 2)
-    """
-
-    def __init__(self, points: np.ndarray, targets: np.ndarray, classes=None, method: str = "pca"):
-        self.points, self.targets, self.method = points, targets, method
-        self.classes = list(classes) if classes is not None else [str(c) for c in np.unique(targets)]
-
-    @classmethod
-    def from_embeddings(cls, embeddings, targets, classes=None, method: str = "pca", seed: int = 0) -> "EmbeddingDisplay":
-        return cls(project_2d(embeddings, method, seed), _np(targets), classes, method)
-
-    def plot(self, ax=None, title: str | None = None, **scatter_kw) -> "EmbeddingDisplay":
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(4.5, 4))
-        for i, name in enumerate(self.classes):
-            sel = self.targets == i
-            ax.scatter(self.points[sel, 0], self.points[sel, 1], s=12, label=name, alpha=0.8, **scatter_kw)
-        ax.set_title(title or f"embeddings ({self.method.upper()})")
-        ax.set_xticks([]), ax.set_yticks([])
-        ax.legend(fontsize=7, markerscale=1.5, loc="best")
-        self.ax_, self.figure_ = ax, ax.figure
-        return self

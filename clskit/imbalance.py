@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .metrics import _check_threshold, _multilabel, _np, _single, f1_score, threshold_sweep
+from .metrics import check_multilabel, check_single_label, check_threshold, f1_score, threshold_sweep, to_numpy
 
 
 def tune_threshold(targets, scores, criterion: str = "f1", target_recall: float | None = None) -> float:
@@ -49,7 +49,7 @@ def tune_label_thresholds(targets, probs) -> np.ndarray:
         >>> tune_label_thresholds([[1, 0], [0, 1], [1, 1]], [[0.9, 0.2], [0.3, 0.6], [0.4, 0.7]]).tolist()
         [0.4, 0.6]
     """
-    y, p = _multilabel(targets, probs)
+    y, p = check_multilabel(targets, probs)
     out = []
     for j in range(y.shape[1]):
         if y[:, j].sum() == 0:
@@ -70,8 +70,8 @@ def predict_with_thresholds(probs, thresholds: Sequence[float]) -> np.ndarray:
         >>> predict_with_thresholds([[0.7, 0.3], [0.9, 0.1]], [0.8, 0.2]).tolist()
         [1, 0]
     """
-    p = _np(probs).astype(np.float64)
-    t = _check_threshold(thresholds)
+    p = to_numpy(probs).astype(np.float64)
+    t = check_threshold(thresholds)
     if p.ndim != 2 or t.shape != (p.shape[1],):
         raise ValueError(f"need probs (N, K) and K thresholds; got probs {p.shape} and thresholds {t.shape}")
     if (t <= 0).any():
@@ -91,7 +91,7 @@ def tune_class_thresholds(targets, probs, grid: Sequence[float] | None = None, r
         >>> predict_with_thresholds(p, tune_class_thresholds(y, p)).tolist()[-4:]
         [0, 0, 1, 1]
     """
-    y, p = _single(targets, probs)
+    y, p = check_single_label(targets, probs)
     k = p.shape[1]
     grid = np.linspace(0.05, 0.95, 19) if grid is None else np.asarray(grid, dtype=np.float64)
     t = np.full(k, 1.0 / k)

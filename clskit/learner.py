@@ -23,33 +23,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .callbacks import Callback, DeviceCB, Recorder, TerminateOnNaNCB, TrainEvalCB
+from .callbacks.core import (CANCEL, EVENTS, Callback, CancelBatchException, CancelEpochException,  # noqa: F401
+                             CancelFitException, CancelTrainException, CancelValidateException)
+from .callbacks.defaults import DeviceCB, Recorder, TerminateOnNaNCB, TrainEvalCB
 from .utils import default_device, seed_everything
 
-
-class CancelFitException(Exception):
-    """Raise in a callback to end ``fit`` cleanly (``after_fit`` still runs)."""
-
-
-class CancelEpochException(Exception):
-    """Raise to end the current epoch."""
-
-
-class CancelTrainException(Exception):
-    """Raise to skip the rest of the training phase of this epoch."""
-
-
-class CancelValidateException(Exception):
-    """Raise to skip the rest of the validation phase of this epoch."""
-
-
-class CancelBatchException(Exception):
-    """Raise to skip the rest of the current batch."""
-
-
-EVENTS = ("fit", "epoch", "train", "validate", "batch")
-_CANCEL = {"fit": CancelFitException, "epoch": CancelEpochException, "train": CancelTrainException,
-           "validate": CancelValidateException, "batch": CancelBatchException}
+# The Cancel*Exception s and EVENTS live with Callback (clskit.callbacks.core); importing them from
+# here keeps working.
+_CANCEL = CANCEL
 
 
 class Learner:
@@ -346,13 +327,9 @@ class Learner:
         dl = self.dls.valid if dl is None else dl
         if dl is None:
             raise ValueError("no loader to predict on: pass dl= or build DataLoaders with a validation set")
-        self.model.to(self.device).eval()
-        outs, ys = [], []
-        for xb, yb in dl:
-            outs.append(self.model(xb.to(self.device)).float().cpu())
-            ys.append(yb)
-        logits = torch.cat(outs)
-        targets = torch.cat(ys)
+        from .inference import predict_logits
+
+        logits, targets = predict_logits(self.model, dl, device=self.device)
         return (logits if with_logits else self.activation(logits)), targets
 
     @torch.inference_mode()

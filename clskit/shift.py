@@ -2,7 +2,7 @@
 
 Corruptions follow ImageNet-C (Hendrycks & Dietterich 2019): each has a ``severity`` from 1 (mild)
 to 5 (strong) and works on float batches ``(B, C, H, W)`` in ``[0, 1]``. The mitigations measured in
-notebook 13 are: training with corruption augmentation (:func:`corruption_augment`), re-estimating
+notebook 13 are: training with corruption augmentation (:class:`CorruptionAugment`), re-estimating
 BatchNorm statistics on unlabelled target images (AdaBN, Li et al. 2016: :func:`adapt_bn`), and
 fine-tuning on a few labelled target images (:func:`finetune_on_target`).
 
@@ -19,7 +19,9 @@ from typing import Callable, Sequence
 import torch
 import torch.nn as nn
 
-_BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+from .utils import BATCHNORM_TYPES
+
+_BN_TYPES = BATCHNORM_TYPES  # the old name; SyncBatchNorm included now
 
 # Severity 1..5 parameters (ImageNet-C's values; blur sigma is in pixels of a 32-pixel image and
 # scales with the image size).
@@ -123,7 +125,7 @@ def corrupt_dataset(data, name: str, severity: int = 3, seed: int = 0):
                         data.groups, {**data.meta, "corruption": (name, severity)})
 
 
-class corruption_augment:
+class CorruptionAugment:
     """A training batch transform that corrupts each image with probability ``p`` (a random
     corruption from ``names`` at a random severity up to ``max_severity``).
 
@@ -131,7 +133,7 @@ class corruption_augment:
     ones (AugMix, Hendrycks et al. 2020, is a stronger version). Seed it for repeatable runs.
 
     Example:
-        >>> aug = corruption_augment(p=1.0, seed=0)
+        >>> aug = CorruptionAugment(p=1.0, seed=0)
         >>> aug(torch.rand(4, 3, 16, 16)).shape
         torch.Size([4, 3, 16, 16])
     """
@@ -156,7 +158,11 @@ class corruption_augment:
         return out
 
     def __repr__(self) -> str:
-        return f"corruption_augment(names={self.names}, max_severity={self.max_severity}, p={self.p})"
+        return f"CorruptionAugment(names={self.names}, max_severity={self.max_severity}, p={self.p})"
+
+
+# the old, lowercase name (it is a class, so CapWords now)
+corruption_augment = CorruptionAugment
 
 
 # -- AdaBN --------------------------------------------------------------------------------------
@@ -189,7 +195,7 @@ def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_si
         (True, True)
     """
     model = model if inplace else copy.deepcopy(model)
-    bns = [m for m in model.modules() if isinstance(m, _BN_TYPES)]
+    bns = [m for m in model.modules() if isinstance(m, BATCHNORM_TYPES)]
     if not bns:
         raise ValueError(f"{type(model).__name__} has no BatchNorm layers; AdaBN only changes BatchNorm statistics")
     images = data.images if hasattr(data, "images") else torch.as_tensor(data)
@@ -222,10 +228,10 @@ def finetune_on_target(model: nn.Module, target_train, *, epochs: int = 10, lr: 
     """
     from .datasets import DataLoaders
     from .learner import Learner
+    from .transforms import Compose
 
     model = copy.deepcopy(model)
-    tf = train_transform
-    train_tfm = (lambda x: transform(tf(x))) if tf and transform else (tf or transform)
+    train_tfm = Compose([train_transform, transform])
     dls = DataLoaders.from_datasets(target_train, target_train, batch_size=batch_size, seed=seed,
                                     train_transform=train_tfm, eval_transform=transform)
     dls.valid = None
@@ -243,10 +249,10 @@ def shift_table(model: nn.Module, domains: dict, transform: Callable | None = No
         >>> [r["domain"] for r in rows]
         ['clean', 'blur']
     """
-    from .transfer import evaluate_accuracy
+    from .inference import accuracy_of
 
     if not domains:
         raise ValueError("domains is empty; pass {'name': dataset, ...}")
-    accs = {name: evaluate_accuracy(model, ds, transform) for name, ds in domains.items()}
+    accs = {name: accuracy_of(model, ds, transform) for name, ds in domains.items()}
     ref = accs[reference if reference is not None else next(iter(accs))]
     return [{"domain": n, "accuracy": a, "drop": ref - a} for n, a in accs.items()]

@@ -188,15 +188,15 @@ class PerSample:
 
 
 class Compose:
-    """Apply batch transforms in order.
+    """Apply batch transforms in order (``None`` entries are skipped, so optional steps need no ``if``).
 
     Example:
-        >>> Compose([Augment(flip=1.0), Normalize([0.5] * 3, [0.5] * 3)])(torch.ones(2, 3, 4, 4)).max().item()
+        >>> Compose([Augment(flip=1.0), None, Normalize([0.5] * 3, [0.5] * 3)])(torch.ones(2, 3, 4, 4)).max().item()
         1.0
     """
 
     def __init__(self, transforms):
-        self.transforms = list(transforms)
+        self.transforms = [t for t in transforms if t is not None]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         for t in self.transforms:
@@ -205,6 +205,21 @@ class Compose:
 
     def __repr__(self) -> str:
         return "Compose(" + ", ".join(repr(t) for t in self.transforms) + ")"
+
+
+def normalize(x: torch.Tensor, mean, std) -> torch.Tensor:
+    """``(x - mean) / std`` per channel of a batch ``(B, C, H, W)``, in the batch's dtype and device.
+
+    The one normalisation of the kit: :class:`Normalize` and the pretrained models'
+    :class:`~clskit.models.pretrained.Preprocess` call it.
+
+    Example:
+        >>> normalize(torch.ones(1, 2, 1, 1), [0.5, 0.0], [0.5, 2.0]).flatten().tolist()
+        [1.0, 0.5]
+    """
+    mean = torch.as_tensor(mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+    std = torch.as_tensor(std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+    return (x - mean) / std
 
 
 class Normalize:
@@ -221,7 +236,10 @@ class Normalize:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         _check_batch(x)
-        return (x - self.mean.to(x.device)) / self.std.to(x.device)
+        return normalize(x, self.mean, self.std)
+
+    def __repr__(self) -> str:
+        return f"Normalize(mean={self.mean.flatten().tolist()}, std={self.std.flatten().tolist()})"
 
 
 PRESETS: dict[str, dict] = {

@@ -1,4 +1,4 @@
-"""Small shared helpers: seeding, device choice, thread count."""
+"""Small shared helpers: seeding, device choice, tensors to NumPy."""
 from __future__ import annotations
 
 import os
@@ -6,6 +6,10 @@ import random
 
 import numpy as np
 import torch
+import torch.nn as nn
+
+# Every BatchNorm layer type (SyncBatchNorm is what DistributedDataParallel training converts them to).
+BATCHNORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -40,6 +44,18 @@ def to_device(obj, device):
     if isinstance(obj, dict):
         return {k: to_device(v, device) for k, v in obj.items()}
     return obj
+
+
+def to_numpy(a) -> np.ndarray:
+    """A NumPy array from a tensor (detached, on the CPU) or anything ``np.asarray`` takes.
+
+    Example:
+        >>> to_numpy(torch.tensor([1.0, 2.0], requires_grad=True)).tolist()
+        [1.0, 2.0]
+    """
+    if isinstance(a, torch.Tensor):
+        return a.detach().cpu().numpy()
+    return np.asarray(a)
 
 
 def record_result(name: str, value: float, fmt: str = "{:.4f}") -> float:

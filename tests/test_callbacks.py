@@ -179,3 +179,86 @@ def test_plot_history_is_a_view_of_plain_dicts(agg_pyplot):
     _, ax = agg_pyplot.subplots()
     (only,) = plot_history(hist, ax=ax)
     assert [ln.get_gid() for ln in only.get_lines()] == ["train_loss", "valid_loss"]
+
+
+# -- the Cancel* exceptions: each one skips exactly its event ---------------------------------------
+class _CancelAt(Callback):
+    """Raises ``exc`` from ``event`` and counts the events that ran."""
+
+    def __init__(self, event: str, exc: type, when=lambda learn: True):
+        self.event, self.exc, self.when, self.seen = event, exc, when, []
+        setattr(self, event, self._raise)
+
+    def _raise(self):
+        self.seen.append(self.event)
+        if self.when(self.learn):
+            raise self.exc()
+
+    def after_cancel_fit(self): self.seen.append("after_cancel_fit")
+    def after_cancel_epoch(self): self.seen.append("after_cancel_epoch")
+    def after_cancel_train(self): self.seen.append("after_cancel_train")
+    def after_cancel_validate(self): self.seen.append("after_cancel_validate")
+    def after_cancel_batch(self): self.seen.append("after_cancel_batch")
+    def after_step(self): self.seen.append("after_step")
+    def before_validate(self): self.seen.append("before_validate")
+    def after_epoch(self): self.seen.append("after_epoch")
+
+
+def test_each_cancel_exception_is_caught_at_its_event():
+    from clskit.callbacks import (CancelBatchException, CancelEpochException, CancelFitException,
+                                  CancelTrainException, CancelValidateException)
+
+    fit = _CancelAt("before_epoch", CancelFitException)
+    tiny_learner().fit(2, cbs=[fit])
+    assert fit.seen.count("before_epoch") == 1 and "after_cancel_fit" in fit.seen and "after_step" not in fit.seen
+
+    epoch = _CancelAt("before_train", CancelEpochException)
+    tiny_learner().fit(2, cbs=[epoch])
+    assert epoch.seen.count("after_cancel_epoch") == 2 and "before_validate" not in epoch.seen
+    assert "after_epoch" not in epoch.seen  # the epoch ended early
+
+    train = _CancelAt("before_train", CancelTrainException)
+    learn = tiny_learner()
+    learn.fit(1, cbs=[train])
+    assert "after_cancel_train" in train.seen and "before_validate" in train.seen and "after_step" not in train.seen
+
+    valid = _CancelAt("before_validate", CancelValidateException)
+    tiny_learner().fit(1, cbs=[valid])
+    assert "after_cancel_validate" in valid.seen and "after_epoch" in valid.seen
+
+    batch = _CancelAt("before_step", CancelBatchException)  # skip every optimiser step
+    learn = tiny_learner()
+    before = [p.detach().clone() for p in learn.model.parameters()]
+    learn.fit(1, cbs=[batch])
+    assert "after_step" not in batch.seen and batch.seen.count("after_cancel_batch") == len(learn.dls.train)
+    assert all(torch.equal(a, b.cpu()) for a, b in zip(before, learn.model.parameters()))
+
+
+def test_misspelt_callback_method_warns():
+    from clskit.callbacks import CallbackNameWarning
+
+    with pytest.warns(CallbackNameWarning, match="did you mean 'before_fit'"):
+        class Typo(Callback):
+            def befor_fit(self):
+                pass
+    with pytest.warns(CallbackNameWarning, match="not a callback event"):
+        class Unknown(Callback):
+            def after_everything(self):
+                pass
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+
+        class Fine(Callback):
+            def before_fit(self):
+                pass
+
+            def helper(self):
+                pass
+
+
+def test_cancel_exceptions_still_import_from_learner():
+    from clskit import callbacks, learner
+
+    assert learner.CancelFitException is callbacks.CancelFitException
+    assert learner.EVENTS == callbacks.EVENTS

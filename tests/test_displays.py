@@ -73,3 +73,21 @@ def test_reliability_and_threshold_displays(agg_pyplot, multiclass, binary):
     assert t.best_f1_threshold == pytest.approx(M.threshold_sweep(yb, s).best_f1()[0])
     assert M.binary_metrics_at(yb, s, t.recall_threshold)["recall"] >= 0.9
     assert figure_to_png(t.figure_)[:4] == b"\x89PNG"
+
+
+def test_confusion_matrix_display_takes_sklearn_names_and_labels(agg_pyplot):
+    y, pred = [0, 1, 2, 2], [0, 2, 2, 1]
+    d = ConfusionMatrixDisplay.from_labels(y, pred, display_labels=["a", "b", "c"]).plot()
+    np.testing.assert_array_equal(d.confusion_matrix, skm.confusion_matrix(y, pred))
+    assert d.display_labels == ["a", "b", "c"] and d.figure_ is not None
+    p = np.eye(3)[pred]
+    assert ConfusionMatrixDisplay.from_predictions(y, p, display_labels=list("abc")).display_labels == list("abc")
+    with pytest.raises(TypeError, match="not both"):
+        ConfusionMatrixDisplay.from_predictions(y, p, classes=list("abc"), display_labels=list("abc"))
+
+
+def test_embedding_display_lives_with_the_displays():
+    from clskit import displays, fewshot
+
+    assert fewshot.EmbeddingDisplay is displays.EmbeddingDisplay
+    assert fewshot.project_2d is displays.project_2d

@@ -203,10 +203,73 @@ def test_bad_inputs_raise_clear_errors(fn):
         fn(y, p * 0.5)
 
 
-def test_normalise_rescales_rows():
+def test_rescale_rescales_rows_and_the_old_spelling_still_works():
     y, p = _data(k=3, n=30)
-    assert M.accuracy(y, p * 0.5, normalise=True) == pytest.approx(M.accuracy(y, p))
-    assert M.log_loss(y, p * 0.5, normalise=True) == pytest.approx(M.log_loss(y, p))
+    assert M.accuracy(y, p * 0.5, rescale=True) == pytest.approx(M.accuracy(y, p))
+    assert M.log_loss(y, p * 0.5, rescale=True) == pytest.approx(M.log_loss(y, p))
+    with pytest.warns(DeprecationWarning, match="rescale="):
+        assert M.accuracy(y, p * 0.5, normalise=True) == pytest.approx(M.accuracy(y, p))
+    with pytest.warns(DeprecationWarning):
+        assert M.log_loss(y, p * 0.5, normalise=True) == pytest.approx(M.log_loss(y, p))
+    # confusion_matrix: normalize= (sklearn's: divide the counts) and rescale= (the probability rows) differ
+    cm = M.confusion_matrix(y, p * 0.5, normalize="true", rescale=True)
+    np.testing.assert_allclose(cm, M.confusion_matrix(y, p, normalize="true"))
+    with pytest.raises(TypeError, match="both normalise= and rescale="):
+        M.accuracy(y, p, normalise=True, rescale=True)
+
+
+def test_top_k_with_k_at_least_the_classes_warns_as_sklearn():
+    y, p = _data(k=3, n=30)
+    with pytest.warns(M.UndefinedMetricWarning, match="meaningless"):
+        assert M.top_k_accuracy(y, p, k=3) == 1.0
+    with pytest.warns(skm._ranking.UndefinedMetricWarning, match="meaningless"):  # what sklearn does
+        assert skm.top_k_accuracy_score(y, p, k=3) == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert M.top_k_accuracy(y, p, k=2) == pytest.approx(skm.top_k_accuracy_score(y, p, k=2))
+
+
+def test_auc_without_np_trapezoid(monkeypatch):
+    """numpy < 2 has np.trapz only; the kit's floor is numpy 1.24."""
+    import importlib
+
+    from clskit.metrics import ranking
+
+    y, s = _binary()
+    expected = M.roc_auc(y, s)
+    trapz = getattr(np, "trapz", None) or (lambda yy, xx: float(np.sum(np.diff(xx) * (yy[1:] + yy[:-1]) / 2)))
+    monkeypatch.delattr(np, "trapezoid", raising=False)
+    monkeypatch.setattr(np, "trapz", trapz, raising=False)
+    try:
+        importlib.reload(ranking)
+        assert ranking._trapezoid is trapz
+        assert ranking._binary_auc(*M.check_binary_scores(y, s)) == pytest.approx(expected)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(ranking)
+
+
+def test_per_class_auc_is_one_loop_for_all_tables():
+    y, p = _data(k=4)
+    onehot = np.eye(4, dtype=int)[y]
+    aucs, notes = M.per_class_auc(onehot, p)
+    np.testing.assert_allclose(aucs, skm.roc_auc_score(onehot, p, average=None))
+    assert notes == []
+    assert M.roc_auc(y, p) == pytest.approx(aucs.mean())
+    df = M.classification_report_df(y, p)
+    np.testing.assert_allclose(df["auc"].to_numpy(), aucs)
+    onehot[:, 2] = 0  # a label that never occurs
+    aucs, notes = M.per_class_auc(onehot, p, kind="label")
+    assert np.isnan(aucs[2]) and notes == ["label 2: ROC AUC is undefined (all 200 samples are negative); shown as NaN"]
+    np.testing.assert_allclose(M.multilabel_per_label(onehot, p).auc, aucs)
+
+
+def test_validators_are_public_and_old_private_names_still_import():
+    from clskit.metrics import _binary_scores, _check_threshold, _multilabel, _np, _single
+
+    assert _single is M.check_single_label and _multilabel is M.check_multilabel
+    assert _check_threshold is M.check_threshold and _binary_scores is M.check_binary_scores
+    assert _np is M.to_numpy
 
 
 def test_thresholds_out_of_range_and_bad_k():

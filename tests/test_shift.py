@@ -102,3 +102,19 @@ def test_shift_is_measured_and_adabn_and_finetune_recover():
     # it learns the labelled target images (whether that carries over to new ones is measured in notebook 13)
     assert shift_table(tuned, {"few": few})[0]["accuracy"] > shift_table(model, {"few": few})[0]["accuracy"] + 0.1
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # a copy was tuned
+
+
+def test_corruption_augment_is_a_capwords_class_with_the_old_name_kept():
+    from clskit.shift import CorruptionAugment
+
+    assert corruption_augment is CorruptionAugment
+    assert repr(CorruptionAugment(["jpeg"], p=1.0)).startswith("CorruptionAugment(")
+
+
+def test_adapt_bn_covers_sync_batchnorm():
+    from clskit.utils import BATCHNORM_TYPES
+
+    assert nn.SyncBatchNorm in BATCHNORM_TYPES
+    import clskit.shift as S
+    import clskit.transfer as T
+    assert S._BN_TYPES is T._BN_TYPES is BATCHNORM_TYPES

@@ -83,7 +83,7 @@ def test_embedding_cache_memory_and_disk(tmp_path, monkeypatch):
     x = torch.rand(6, 3, 16, 16)
     calls = []
     real = transfer.features
-    monkeypatch.setattr(transfer, "features", lambda model, xb: calls.append(len(xb)) or real(model, xb))
+    monkeypatch.setattr(transfer.embeddings, "features", lambda model, xb: calls.append(len(xb)) or real(model, xb))
     a = embed(m, x, cache_dir=tmp_path)
     b = embed(m, x, cache_dir=tmp_path)
     assert torch.equal(a, b) and calls == [6]

@@ -8,8 +8,26 @@ _REGISTRY: dict[str, Callable] = {}
 
 
 def register_dataset(fn: Callable) -> Callable:
-    """Decorator: register ``fn`` as a dataset loader under its function name."""
-    _REGISTRY[fn.__name__] = fn
+    """Decorator: register ``fn`` as a dataset loader under its function name.
+
+    The registry imports none of the loader modules: ``clskit/datasets/__init__.py`` imports them
+    (as timm does for models), so a broken loader fails on import instead of vanishing from
+    :func:`list_datasets`. A second, different function under a taken name raises; registering the
+    same function again (a reloaded module, a re-run notebook cell) replaces it.
+
+    Example:
+        >>> @register_dataset
+        ... def my_set(**options):
+        ...     return load_dataset("digits", **options)
+        >>> "my_set" in list_datasets()
+        True
+    """
+    name = fn.__name__
+    old = _REGISTRY.get(name)
+    if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
+        raise ValueError(f"a dataset named {name!r} is already registered (by {old.__module__}.{old.__qualname__}); "
+                         f"give {fn.__module__}.{fn.__qualname__} another name")
+    _REGISTRY[name] = fn
     return fn
 
 
@@ -20,7 +38,6 @@ def list_datasets(pattern: str = "*") -> list[str]:
         >>> "digits" in list_datasets()
         True
     """
-    _load_all()
     return sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern))
 
 
@@ -31,20 +48,7 @@ def load_dataset(name: str, **options):
         >>> load_dataset("digits").num_classes
         10
     """
-    _load_all()
     if name not in _REGISTRY:
         raise KeyError(f"unknown dataset {name!r}; available: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name](**options)
 
-
-def _load_all() -> None:
-    # Loader modules register themselves on import; import them lazily so `import clskit` stays light.
-    from . import digits, embedded  # noqa: F401
-    try:
-        from . import synthetic  # noqa: F401
-    except ImportError:
-        pass
-    try:
-        from . import remote  # noqa: F401
-    except ImportError:
-        pass

@@ -1,4 +1,9 @@
-"""Models: one registry and factory (``create_model``/``list_models``) and the kit's from-scratch models."""
+"""Models: one registry and factory (``create_model``/``list_models``) and the kit's from-scratch models.
+
+As in timm, this package imports the modules that register models (each holds ``@register_model``
+functions); the registry itself imports none of them.
+"""
+from . import pretrained, small_cnn, tiny_resnet, tiny_vit  # noqa: F401  (they register their models)
 from .registry import create_model, list_models, register_model
 
 __all__ = ["create_model", "list_models", "register_model"]

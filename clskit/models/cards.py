@@ -1,18 +1,21 @@
 """Model cards: size, compute and speed of the classic architectures beside their published accuracy.
 
-The measuring functions (:func:`count_flops`, :func:`measure_latency`, :func:`measure_model`) work on
-any model. ``benchmarks/model_cards.py`` runs them over AlexNet ... BEiT and caches the numbers in
+The measuring functions (:func:`~clskit.models.measure.count_flops`,
+:func:`~clskit.models.measure.measure_latency`, :func:`measure_model`) work on any model. ``benchmarks/model_cards.py`` runs them over AlexNet ... BEiT and caches the numbers in
 ``clskit/data/model_cards.json``; notebooks read that cache with :func:`load_model_cards` (measuring
 VGG or ViT-B on a laptop CPU takes minutes, too long for a lesson).
 """
 from __future__ import annotations
 
 import json
-import time
+import warnings
 from pathlib import Path
 
 import torch
 import torch.nn as nn
+
+from .measure import count_flops, count_parameters  # noqa: F401  (count_flops lived here)
+from .measure import measure_latency as _measure_latency
 
 CARDS_PATH = Path(__file__).resolve().parent.parent / "data" / "model_cards.json"
 
@@ -29,58 +32,18 @@ COLUMNS = {
 }
 
 
-def count_flops(model: nn.Module, x: torch.Tensor) -> int:
-    """Floating-point operations of one forward pass on ``x``, counted by PyTorch's FlopCounterMode.
-
-    A multiply-add counts as 2 FLOPs (papers often quote MACs = FLOPs / 2).
-
-    Example:
-        >>> count_flops(nn.Linear(10, 5), torch.zeros(1, 10))    # 10 * 5 multiply-adds
-        100
-    """
-    from torch.utils.flop_counter import FlopCounterMode
-
-    was_training = model.training
-    fastpath = torch.backends.mha.get_fastpath_enabled()
-    # nn.MultiheadAttention's fused inference kernel hides its matmuls from the counter: turn it off
-    torch.backends.mha.set_fastpath_enabled(False)
-    model.eval()
-    try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            model(x)
-    finally:
-        model.train(was_training)
-        torch.backends.mha.set_fastpath_enabled(fastpath)
-    return int(counter.get_total_flops())
-
-
-@torch.no_grad()
 def measure_latency(model: nn.Module, x: torch.Tensor, repeats: int = 5, warmup: int = 1) -> float:
-    """Median wall time of a forward pass on ``x``, in milliseconds **per image**.
+    """Deprecated: milliseconds per image from :func:`clskit.models.measure.measure_latency`.
 
-    Args:
-        model: the network (put in eval mode).
-        x: a batch ``(B, C, H, W)``; the result is divided by ``B``.
-        repeats: timed runs (the median is robust to a busy machine's outliers).
-        warmup: untimed runs first (the first call allocates memory and picks kernels).
-
-    Example:
-        >>> ms = measure_latency(nn.Conv2d(3, 8, 3), torch.zeros(4, 3, 32, 32), repeats=3)
-        >>> ms > 0
-        True
+    The kit has one ``measure_latency`` (a dict with ``median_ms``, ``ms_per_image``, ...); this old
+    form returns its ``ms_per_image``. Use ``clskit.models.measure.measure_latency(model, x, n_iter=repeats)``.
     """
+    warnings.warn("clskit.models.cards.measure_latency(model, x, repeats) is deprecated: use "
+                  "clskit.models.measure.measure_latency(model, x, n_iter=repeats)['ms_per_image'] "
+                  "(the same function as clskit.efficiency.measure_latency)", DeprecationWarning, stacklevel=2)
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1; got {repeats}")
-    model.eval()
-    for _ in range(warmup):
-        model(x)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        model(x)
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return 1000 * times[len(times) // 2] / len(x)
+    return _measure_latency(model, x, n_iter=repeats, warmup=warmup)["ms_per_image"]
 
 
 def measure_model(model: nn.Module, input_size: int = 224, batch_sizes: tuple[int, ...] = (1, 32),
@@ -96,12 +59,13 @@ def measure_model(model: nn.Module, input_size: int = 224, batch_sizes: tuple[in
         ['gflops', 'latency_b1_ms', 'latency_b32_ms', 'params_m']
     """
     x1 = torch.randn(1, 3, input_size, input_size)
-    card = {"params_m": sum(p.numel() for p in model.parameters()) / 1e6,
-            "gflops": count_flops(model, x1) / 1e9}
+    card = {"params_m": count_parameters(model) / 1e6, "gflops": count_flops(model, x1) / 1e9}
     for b in batch_sizes:
         n = repeats.get(b, 3) if isinstance(repeats, dict) else repeats
-        card[f"latency_b{b}_ms"] = measure_latency(model, torch.randn(b, 3, input_size, input_size), repeats=n,
-                                                   warmup=1 if b == 1 else 0)
+        if n < 1:
+            raise ValueError(f"repeats must be at least 1; got {n}")
+        r = _measure_latency(model, torch.randn(b, 3, input_size, input_size), n_iter=n, warmup=1 if b == 1 else 0)
+        card[f"latency_b{b}_ms"] = r["ms_per_image"]
     return card
 
 

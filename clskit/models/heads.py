@@ -28,28 +28,44 @@ _AUX_HEADS = ("AuxLogits.fc", "aux1.fc2", "aux2.fc2")
 def find_head(model: nn.Module) -> str:
     """Dotted name of the final classifier layer (a Linear, or SqueezeNet's 1x1 Conv2d).
 
+    The one head finder of the kit (replacing heads, freezing the body, embeddings). Tried in order:
+
+    1. the model says it itself: timm models and the kit's backbones carry ``pretrained_cfg["classifier"]``;
+    2. torchvision's attribute names (``fc``, ``heads``, ``head``, ``classifier``; the table above),
+       where a container's last Linear or Conv2d is the head;
+    3. otherwise the last ``nn.Linear`` of the model (the kit's from-scratch models).
+
     Example:
         >>> import torchvision
         >>> find_head(torchvision.models.resnet18()), find_head(torchvision.models.squeezenet1_1())
         ('fc', 'classifier.1')
+        >>> find_head(nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)))
+        '3'
     """
+    cfg = getattr(model, "pretrained_cfg", None) or {}
+    name = cfg.get("classifier") if isinstance(cfg, dict) else None
+    if isinstance(name, str) and _has_submodule(model, name):
+        return name
     for attr in _HEAD_ATTRS:
         module = getattr(model, attr, None)
-        if module is None:
+        if not isinstance(module, nn.Module):
             continue
         if isinstance(module, (nn.Linear, nn.Conv2d)):
             return attr
         # A container (Sequential of Dropout, Linear, ...): its last Linear or Conv2d is the head.
         last = None
-        for name, sub in module.named_modules():
-            if isinstance(sub, (nn.Linear, nn.Conv2d)) and name:
-                last = name
+        for sub_name, sub in module.named_modules():
+            if isinstance(sub, (nn.Linear, nn.Conv2d)) and sub_name:
+                last = sub_name
         if last is not None:
             return f"{attr}.{last}"
+    linears = [n for n, m in model.named_modules() if isinstance(m, nn.Linear) and n]
+    if linears:
+        return linears[-1]
     raise ValueError(
-        f"could not find the classifier head of {type(model).__name__}: none of the attributes "
-        f"{', '.join(_HEAD_ATTRS)} holds a Linear or Conv2d layer. Replace the last layer by hand "
-        "(model.<name> = nn.Linear(in_features, num_classes))."
+        f"could not find the classifier head of {type(model).__name__}: no pretrained_cfg['classifier'], none of "
+        f"the attributes {', '.join(_HEAD_ATTRS)} holds a Linear or Conv2d layer, and it has no nn.Linear. "
+        "Replace the last layer by hand (model.<name> = nn.Linear(in_features, num_classes))."
     )
 
 

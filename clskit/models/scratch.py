@@ -17,6 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .measure import count_parameters  # noqa: F401  (the notebooks import it from here)
+
 
 def _pair(v: int | tuple[int, int], name: str) -> tuple[int, int]:
     pair = (v, v) if isinstance(v, int) else tuple(v)
@@ -161,13 +163,3 @@ def receptive_field(layers: nn.Module | Iterable[nn.Module]) -> list[tuple[str, 
         jump *= s
         rows.append((name, rf, jump))
     return rows
-
-
-def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
-    """Number of parameters (weights and biases) of ``model``.
-
-    Example:
-        >>> count_parameters(nn.Conv2d(3, 8, 3))   # 8 * 3 * 3 * 3 weights + 8 biases
-        224
-    """
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -1,54 +1,7 @@
-"""A small CNN that reads top to bottom: conv-BN-ReLU blocks, pooling, global average, linear head."""
-from __future__ import annotations
+"""Old name of :mod:`clskit.models.small_cnn` (the file is named after the model it holds now).
 
-from dataclasses import dataclass
+Importing from here keeps working; new code imports ``clskit.models.small_cnn``.
+"""
+from .small_cnn import SmallCNN, SmallCNNConfig, conv_bn, small_cnn  # noqa: F401
 
-import torch
-import torch.nn as nn
-
-from .registry import register_model
-
-
-@dataclass
-class SmallCNNConfig:
-    in_chans: int = 3            # 1 for grey images (digits), 3 for colour
-    num_classes: int = 10
-    widths: tuple[int, ...] = (32, 64, 128)  # channels of each stage; each stage halves H and W
-    dropout: float = 0.0         # dropout before the classifier (a regulariser, see notebook 07)
-
-
-def conv_bn(c_in: int, c_out: int) -> nn.Sequential:
-    """3x3 convolution -> BatchNorm -> ReLU; keeps H and W."""
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
-
-
-class SmallCNN(nn.Module):
-    """Stages of (conv_bn, conv_bn, 2x2 max-pool), then global average pooling and a linear head.
-
-    Example:
-        >>> SmallCNN(SmallCNNConfig(in_chans=1))(torch.zeros(2, 1, 8, 8)).shape
-        torch.Size([2, 10])
-    """
-
-    def __init__(self, cfg: SmallCNNConfig = SmallCNNConfig()):
-        super().__init__()
-        self.cfg = cfg
-        layers, c = [], cfg.in_chans
-        for w in cfg.widths:
-            # (B, c, H, W) -> (B, w, H/2, W/2); ceil_mode keeps odd sizes (8 -> 4 -> 2 -> 1)
-            layers += [conv_bn(c, w), conv_bn(w, w), nn.MaxPool2d(2, ceil_mode=True)]
-            c = w
-        self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)               # (B, c, h, w) -> (B, c, 1, 1)
-        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(cfg.dropout), nn.Linear(c, cfg.num_classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.pool(self.features(x)))     # (B, num_classes) logits
-
-
-@register_model
-def small_cnn(num_classes: int = 10, pretrained: bool = False, in_chans: int = 3, **kw) -> SmallCNN:
-    """The course's small CNN (about 0.3 M parameters with the default widths)."""
-    if pretrained:
-        raise ValueError("small_cnn has no pretrained weights; use pretrained=False or 'efficientnet_lite0'")
-    return SmallCNN(SmallCNNConfig(in_chans=in_chans, num_classes=num_classes, **kw))
+__all__ = ["SmallCNN", "SmallCNNConfig", "conv_bn", "small_cnn"]

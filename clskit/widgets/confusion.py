@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..displays import figure_to_png
-from ..metrics import _single, confusion_matrix
+from ..metrics import check_single_label, confusion_matrix
 
 _NORMALISE = {"counts": None, "recall (rows)": "true", "precision (columns)": "pred"}
 
@@ -32,7 +32,7 @@ def cell_indices(targets, probs, true: int, pred: int) -> np.ndarray:
         >>> cell_indices([0, 0, 1], [[0.3, 0.7], [0.1, 0.9], [0.2, 0.8]], true=0, pred=1).tolist()
         [1, 0]
     """
-    y, p = _single(targets, probs)
+    y, p = check_single_label(targets, probs)
     idx = np.flatnonzero((y == true) & (p.argmax(1) == pred))
     return idx[np.argsort(-p[idx, pred], kind="stable")]
 
@@ -81,7 +81,7 @@ class ConfusionMatrixWidget:
                  max_classes: int = 12):
         import ipywidgets as W
 
-        self.targets, self.probs = _single(targets, probs)
+        self.targets, self.probs = check_single_label(targets, probs)
         k = self.probs.shape[1]
         self.images = images if isinstance(images, torch.Tensor) else torch.as_tensor(np.asarray(images))
         if len(self.images) != len(self.targets):

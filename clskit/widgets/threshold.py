@@ -48,7 +48,7 @@ class ThresholdWidget:
                  threshold: float = 0.5, pos_label: int = 1):
         import ipywidgets as W
 
-        self.y, self.s = M._binary_scores(targets, scores, pos_label)
+        self.y, self.s = M.check_binary_scores(targets, scores, pos_label)
         self.classes = list(classes)
         self.sweep = M.threshold_sweep(self.y, self.s)
         self.best_f1_threshold, self.best_f1 = self.sweep.best_f1()
@@ -58,7 +58,7 @@ class ThresholdWidget:
         self.roc = RocCurveDisplay.from_predictions(self.y, self.s, name=self.classes[1])
         self.pr = PrecisionRecallDisplay.from_predictions(self.y, self.s, name=self.classes[1])
 
-        self.slider = W.FloatSlider(value=float(M._check_threshold(threshold)), min=0, max=1, step=0.01,
+        self.slider = W.FloatSlider(value=float(M.check_threshold(threshold)), min=0, max=1, step=0.01,
                                     description="threshold", continuous_update=False, readout_format=".2f",
                                     layout=W.Layout(width="420px"))
         self.best_button = W.Button(description=f"best F1 ({self.best_f1_threshold:.2f})")
@@ -149,10 +149,10 @@ class MultiLabelThresholdWidget:
     def __init__(self, targets, probs, labels: Sequence[str] | None = None, thresholds: Sequence[float] | None = None):
         import ipywidgets as W
 
-        self.y, self.p = M._multilabel(targets, probs)
+        self.y, self.p = M.check_multilabel(targets, probs)
         n_labels = self.y.shape[1]
         self.labels = list(labels) if labels is not None else [str(j) for j in range(n_labels)]
-        start = np.full(n_labels, 0.5) if thresholds is None else M._check_threshold(thresholds)
+        start = np.full(n_labels, 0.5) if thresholds is None else M.check_threshold(thresholds)
         self.sliders = [W.FloatSlider(value=float(t), min=0, max=1, step=0.01, description=name,
                                       continuous_update=False, readout_format=".2f")
                         for name, t in zip(self.labels, start)]

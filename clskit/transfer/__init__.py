@@ -1,0 +1,44 @@
+"""Transfer learning: reuse a pretrained backbone on a small dataset, four ways behind one function.
+
+| strategy         | what trains                                  | cost                     |
+|------------------|----------------------------------------------|--------------------------|
+| ``linear_probe`` | a logistic regression on frozen embeddings   | one forward pass, cached |
+| ``head``         | only the new head (body frozen, BN in eval)  | forward per epoch        |
+| ``fine_tune``    | head first (a linear probe), then everything with discriminative learning rates (earlier layers smaller) | forward + backward |
+| ``full``         | everything at one learning rate from the start | forward + backward     |
+| ``scratch``      | the same (or another) architecture from random weights | forward + backward |
+
+``train_transfer(strategy, train, valid)`` runs any of them and returns a :class:`TransferResult`
+(accuracy, the trained model, time). Embeddings are cached in memory (keyed by a fingerprint of the
+backbone's weights, the images and the preprocessing) and optionally on disk, so a sweep over data
+sizes computes each embedding once.
+
+| module         | holds                                                                         |
+|----------------|-------------------------------------------------------------------------------|
+| ``freezing``   | ``head_name``, ``freeze_body``, ``unfreeze``, ``freeze_batchnorm``, :class:`FreezeBNCB`, ``discriminative_param_groups`` |
+| ``embeddings`` | ``features``, ``embed`` (cached), ``clear_embedding_cache``                   |
+| ``probe``      | ``linear_probe``, ``probe_to_linear``                                         |
+| ``strategies`` | ``train_transfer``, :class:`TransferResult`, ``evaluate_accuracy``, ``sample_per_class`` |
+
+Every name is importable from ``clskit.transfer`` itself; ``predict_probs`` is
+:func:`clskit.inference.predict_probs`.
+
+Example:
+    >>> from clskit.datasets import load_dataset, split_dataset
+    >>> tr, va, _ = split_dataset(load_dataset("shapes", n_per_class=20))
+    >>> res = train_transfer("linear_probe", tr, va, size=64)      # doctest: +SKIP
+    >>> round(res.accuracy, 2)                                      # doctest: +SKIP
+"""
+from ..utils import to_numpy as _np  # noqa: F401  (the old private helper's name)
+from .embeddings import (_EMBEDDINGS, _body_fingerprint, _fingerprint, clear_embedding_cache,  # noqa: F401
+                         dataset_fingerprint, embed, features)
+from .freezing import (_BN_TYPES, FreezeBNCallback, FreezeBNCB, discriminative_param_groups,  # noqa: F401
+                       freeze_batchnorm, freeze_body, head_name, set_frozen_bn_eval, unfreeze)
+from .probe import linear_probe, probe_to_linear
+from .strategies import (STRATEGIES, TransferResult, evaluate_accuracy, per_class_indices, predict_probs,
+                         sample_per_class, train_transfer)
+
+__all__ = ["STRATEGIES", "FreezeBNCB", "FreezeBNCallback", "TransferResult", "clear_embedding_cache",
+           "dataset_fingerprint", "discriminative_param_groups", "embed", "evaluate_accuracy", "features",
+           "freeze_batchnorm", "freeze_body", "head_name", "linear_probe", "per_class_indices", "predict_probs",
+           "probe_to_linear", "sample_per_class", "set_frozen_bn_eval", "train_transfer", "unfreeze"]
