@@ -92,8 +92,6 @@ def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, 
         >>> m(torch.zeros(2, 1, 8, 8)).shape
         torch.Size([2, 10])
     """
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be at least 1; got {num_classes}")
     _check_create_args(name, num_classes, in_chans)
     if name in _REGISTRY:
         return _REGISTRY[name](num_classes=num_classes, pretrained=pretrained, in_chans=in_chans, **kwargs)
