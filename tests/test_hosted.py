@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from clskit import hosted
-from clskit.doctor import run_checks, tested_versions, version_drift
+from clskit import doctor
+from clskit.doctor import run_checks, version_drift
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "https://github.com/someone/clskit"
@@ -62,7 +63,7 @@ def test_every_course_notebook_has_its_badge_and_setup_cell():
 def test_lock_pins_what_pyproject_asks_for():
     import tomllib
 
-    pins = tested_versions()
+    pins = doctor.tested_versions()
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     from packaging.requirements import Requirement
 
@@ -76,7 +77,7 @@ def test_lock_pins_what_pyproject_asks_for():
 def test_doctor_reports_drift_without_failing(tmp_path):
     lock = tmp_path / "lock.txt"
     lock.write_text("# header\ntorch==0.0.1\nnumpy==1.0\n")
-    drift = dict((d, (w, h)) for d, w, h in version_drift(tested_versions(lock), names=["torch", "numpy", "timm"]))
+    drift = dict((d, (w, h)) for d, w, h in version_drift(doctor.tested_versions(lock), names=["torch", "numpy", "timm"]))
     assert set(drift) == {"torch", "numpy"} and drift["torch"][0] == "0.0.1"
     here = {c.name: c for c in run_checks()}["tested versions"]
     assert here.ok  # drift warns, it never fails the doctor
