@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import torch
 
 from .. import metrics as M
 from ..displays import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay, _index_at, figure_to_png
@@ -36,20 +37,33 @@ class ThresholdWidget:
         classes: names of the negative and positive class.
         target_recall: the recall the "meet recall" button and marker aim for.
         threshold: starting threshold.
+        images: optional ``(N, C, H, W)`` images aligned with ``targets``: the widget then also shows the
+            mistakes nearest the threshold (the missed positives closest to being caught and the false
+            alarms closest to being cleared: the images the next moves of the slider change).
+        max_images: images shown per kind of mistake.
 
     Attributes:
         metrics: the metrics at the current threshold (see :func:`clskit.metrics.binary_metrics_at`).
         best_f1_threshold: the threshold with the highest F1 on this data.
         recall_threshold: the highest threshold whose recall reaches ``target_recall``.
-        slider, summary (HTML), figure (Image), widget (the whole view).
+        shown_missed, shown_false_alarms: indices of the images in the gallery (with ``images``).
+        slider, summary (HTML), figure (Image), gallery (Image, with ``images``), widget (the whole view).
     """
 
     def __init__(self, targets, scores, classes: Sequence[str] = ("negative", "positive"), target_recall: float = 0.9,
-                 threshold: float = 0.5, pos_label: int = 1):
+                 threshold: float = 0.5, pos_label: int = 1, images=None, max_images: int = 6):
         import ipywidgets as W
 
         self.y, self.s = M._binary_scores(targets, scores, pos_label)
         self.classes = list(classes)
+        if images is not None and not isinstance(images, torch.Tensor):
+            images = torch.as_tensor(np.asarray(images))
+        self.images = images
+        if self.images is not None and len(self.images) != len(self.y):
+            raise ValueError(f"got {len(self.images)} images for {len(self.y)} targets; pass the images the scores "
+                             "were computed on, in the same order")
+        self.max_images = max_images
+        self.shown_missed = self.shown_false_alarms = np.array([], dtype=np.int64)
         self.sweep = M.threshold_sweep(self.y, self.s)
         self.best_f1_threshold, self.best_f1 = self.sweep.best_f1()
         self.target_recall = target_recall
@@ -68,8 +82,9 @@ class ThresholdWidget:
         self.summary = W.HTML()
         self.figure = W.Image(format="png", layout=W.Layout(max_width="900px"))
         self.slider.observe(lambda _: self.update(), names="value")
-        self.widget = W.VBox([W.HBox([self.slider, self.best_button, self.recall_button]),
-                              W.HBox([self.figure, self.summary])])
+        self.gallery = W.Image(format="png", layout=W.Layout(max_width="900px"))
+        rows = [W.HBox([self.slider, self.best_button, self.recall_button]), W.HBox([self.figure, self.summary])]
+        self.widget = W.VBox(rows + ([self.gallery] if self.images is not None else []))
         self._build_figure()
         self.update()
 
@@ -125,6 +140,25 @@ class ThresholdWidget:
                                                       title=f"threshold {t:.2f}")
         self.figure.value = figure_to_png(self.fig, close=False)
         self.summary.value = _metrics_html(self.metrics)
+        if self.images is not None:
+            self._update_gallery(t)
+
+    def _update_gallery(self, t: float) -> None:
+        from .confusion import image_grid_png
+
+        pred = self.s >= t
+        missed, alarms = np.flatnonzero(~pred & (self.y == 1)), np.flatnonzero(pred & (self.y == 0))
+        # nearest the threshold first: the cases the next step of the slider flips
+        self.shown_missed = missed[np.argsort(-self.s[missed], kind="stable")][: self.max_images]
+        self.shown_false_alarms = alarms[np.argsort(self.s[alarms], kind="stable")][: self.max_images]
+        n = self.max_images
+        idx = [*self.shown_missed, *[None] * (n - len(self.shown_missed)),
+               *self.shown_false_alarms, *[None] * (n - len(self.shown_false_alarms))]
+        blank = torch.full_like(self.images[:1], 255 if self.images.dtype == torch.uint8 else 1)  # white: an empty slot
+        images = torch.cat([self.images[i : i + 1] if i is not None else blank for i in idx])
+        titles = [("" if i is None else f"{'missed' if k < n else 'false alarm'} s={self.s[i]:.2f}")
+                  for k, i in enumerate(idx)]
+        self.gallery.value = image_grid_png(images, titles, ncols=n, size=1.1)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
