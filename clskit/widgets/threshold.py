@@ -144,21 +144,14 @@ class ThresholdWidget:
             self._update_gallery(t)
 
     def _update_gallery(self, t: float) -> None:
-        from .confusion import image_grid_png
-
         pred = self.s >= t
         missed, alarms = np.flatnonzero(~pred & (self.y == 1)), np.flatnonzero(pred & (self.y == 0))
         # nearest the threshold first: the cases the next step of the slider flips
         self.shown_missed = missed[np.argsort(-self.s[missed], kind="stable")][: self.max_images]
         self.shown_false_alarms = alarms[np.argsort(self.s[alarms], kind="stable")][: self.max_images]
-        n = self.max_images
-        idx = [*self.shown_missed, *[None] * (n - len(self.shown_missed)),
-               *self.shown_false_alarms, *[None] * (n - len(self.shown_false_alarms))]
-        blank = torch.full_like(self.images[:1], 255 if self.images.dtype == torch.uint8 else 1)  # white: an empty slot
-        images = torch.cat([self.images[i : i + 1] if i is not None else blank for i in idx])
-        titles = [("" if i is None else f"{'missed' if k < n else 'false alarm'} s={self.s[i]:.2f}")
-                  for k, i in enumerate(idx)]
-        self.gallery.value = image_grid_png(images, titles, ncols=n, size=1.1)
+        rows = [(f"missed {self.classes[1]} (nearest the threshold first)", self.shown_missed),
+                (f"false alarms: true {self.classes[0]} (nearest first)", self.shown_false_alarms)]
+        self.gallery.value = _gallery_png(self.images, self.s, rows, self.max_images)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -229,3 +222,32 @@ class MultiLabelThresholdWidget:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _gallery_png(images, scores, rows, ncols: int, tile: int = 84) -> bytes:
+    """One PNG with a captioned row of images per ``(title, indices)`` in ``rows``, each image enlarged to
+    ``tile`` pixels (nearest neighbour) with its score beneath. Drawn with PIL, not matplotlib, so that
+    a moved slider redraws in a few milliseconds."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    pad, head, foot = 4, 16, 14
+    width = ncols * (tile + pad) + pad
+    canvas = Image.new("RGB", (width, len(rows) * (head + tile + foot + pad) + pad), "white")
+    draw = ImageDraw.Draw(canvas)
+    y0 = pad
+    for title, idx in rows:
+        draw.text((pad, y0), title if len(idx) else f"{title}: none", fill="black")
+        for k, i in enumerate(idx[:ncols]):
+            x = images[int(i)]
+            x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+            a = (x.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+            im = Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).convert("RGB").resize((tile, tile), Image.NEAREST)
+            x0 = pad + k * (tile + pad)
+            canvas.paste(im, (x0, y0 + head))
+            draw.text((x0, y0 + head + tile + 1), f"#{int(i)} s={scores[int(i)]:.2f}", fill="black")
+        y0 += head + tile + foot + pad
+    buf = io.BytesIO()
+    canvas.save(buf, format="PNG")
+    return buf.getvalue()
