@@ -111,3 +111,82 @@ def tune_class_thresholds(targets, probs, grid: Sequence[float] | None = None, r
                 if s > best + 1e-12:
                     best, t = s, trial
     return t
+
+
+# -- metrics at another prevalence ------------------------------------------------------------
+def _check_prevalence(prevalence: float) -> float:
+    p = float(prevalence)
+    if not 0 < p < 1:
+        raise ValueError(f"prevalence is the share of positives and must lie strictly between 0 and 1; got {prevalence}. "
+                         "For 1 positive in 20 pass 1/21")
+    return p
+
+
+def _at_prevalence(sens, spec, prevalence: float) -> dict:
+    """Expected rates per case when sensitivity and specificity are fixed and positives have share ``prevalence``."""
+    tp, fn = sens * prevalence, (1 - sens) * prevalence
+    tn, fp = spec * (1 - prevalence), (1 - spec) * (1 - prevalence)
+    div = lambda a, b: np.divide(a, b, out=np.zeros_like(np.asarray(a, dtype=np.float64)), where=np.asarray(b) > 0)
+    f1_pos, f1_neg = div(2 * tp, 2 * tp + fp + fn), div(2 * tn, 2 * tn + fn + fp)
+    return {"recall": sens, "specificity": spec, "precision": div(tp, tp + fp), "npv": div(tn, tn + fn),
+            "f1": f1_pos, "f1_negative": f1_neg, "macro_f1": (f1_pos + f1_neg) / 2, "accuracy": tp + tn}
+
+
+def metrics_at_prevalence(targets, scores, prevalence: float, threshold: float = 0.5, pos_label: int = 1) -> dict[str, float]:
+    """Binary metrics as they would be on a population whose share of positives is ``prevalence``.
+
+    Recall (sensitivity) and specificity are rates *within* a class, so they do not depend on how many
+    positives a test set holds; precision, NPV, F1, macro-F1 and accuracy do. Measured on any test set
+    with both classes, they are re-computed for another prevalence by Bayes' rule:
+    ``precision = sens * prev / (sens * prev + (1 - spec) * (1 - prev))``. This equals weighting each test
+    image so that the classes have shares ``prevalence`` and ``1 - prevalence`` (checked against
+    scikit-learn with ``sample_weight`` in the tests), and is far less noisy than shrinking the test set.
+
+    Args:
+        targets: ``(N,)`` labels; ``pos_label`` is the positive class.
+        scores: ``(N,)`` positive-class probability or ``(N, 2)`` probabilities.
+        prevalence: share of positives in the population of interest, in ``(0, 1)``.
+        threshold: predict positive when ``score >= threshold``.
+
+    Returns:
+        dict with ``recall, specificity, precision, npv, f1, f1_negative, macro_f1, accuracy, prevalence, threshold``.
+
+    Example:
+        >>> y, s = [0, 0, 1, 1], [0.1, 0.6, 0.7, 0.9]          # recall 1.0, specificity 0.5
+        >>> round(metrics_at_prevalence(y, s, 0.5)["precision"], 3), round(metrics_at_prevalence(y, s, 0.1)["precision"], 3)
+        (0.667, 0.182)
+    """
+    from .metrics import binary_metrics_at
+
+    prev = _check_prevalence(prevalence)
+    m = binary_metrics_at(targets, scores, threshold, pos_label)
+    if m["tp"] + m["fn"] == 0 or m["tn"] + m["fp"] == 0:
+        raise ValueError(f"need both classes among the targets to measure sensitivity and specificity; got "
+                         f"{m['tp'] + m['fn']} positives and {m['tn'] + m['fp']} negatives")
+    out = {k: float(v) for k, v in _at_prevalence(m["recall"], m["specificity"], prev).items()}
+    return {**out, "prevalence": prev, "threshold": m["threshold"]}
+
+
+def tune_threshold_at_prevalence(targets, scores, prevalence: float, pos_label: int = 1) -> float:
+    """The threshold that maximises macro-F1 on a population with share ``prevalence`` of positives.
+
+    Like :func:`tune_threshold`, but the validation set may have any class balance (for example a balanced
+    one, so that the rare class has enough images): each candidate threshold is scored with
+    :func:`metrics_at_prevalence`. The highest threshold wins among ties.
+
+    Example:
+        >>> y, s = [0, 0, 0, 1, 1, 1], [0.1, 0.3, 0.6, 0.5, 0.7, 0.9]
+        >>> tune_threshold_at_prevalence(y, s, 0.8), tune_threshold_at_prevalence(y, s, 0.05)
+        (0.5, 0.7)
+    """
+    from .metrics import _binary_scores
+
+    prev = _check_prevalence(prevalence)
+    y, _ = _binary_scores(targets, scores, pos_label)
+    sweep = threshold_sweep(targets, scores, pos_label)
+    n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError(f"need both classes to tune a threshold; got {n_pos} positives and {n_neg} negatives")
+    macro = _at_prevalence(sweep.tp / n_pos, sweep.tn / n_neg, prev)["macro_f1"]
+    t = sweep.thresholds[int(np.argmax(macro))]
+    return float(min(t, 1.0))

@@ -19,6 +19,11 @@ def recall_strict(targets, scores, threshold):  # a plausible mistake: '>' drops
     return float(((s > threshold) & (y == 1)).sum() / (y == 1).sum())
 
 
-SOLUTIONS = {"08.1": prf, "08.2": lambda: recall_at, "08.3": lambda: 0.5}
+# 08.4: an example measurement (your notebook's numbers differ a little); recall barely moves, precision falls
+RARE = {"precision": (0.76, 0.26), "recall": (0.97, 0.97)}
+
+SOLUTIONS = {"08.1": prf, "08.2": lambda: recall_at, "08.3": lambda: 0.5,
+             "08.4": lambda: {"prediction": "precision", "measured": RARE}}
 WRONG = {"08.1": (lambda: (0.8, 0.6, 0.6857), "swapped"), "08.2": (lambda: recall_strict, ">="),
-         "08.3": (lambda: 0.95, "rank")}
+         "08.3": (lambda: 0.95, "rank"),
+         "08.4": (lambda: {"prediction": "recall", "measured": RARE}, "rate among the sick")}

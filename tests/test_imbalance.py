@@ -52,3 +52,41 @@ def test_tune_label_thresholds():
     for j in range(3):
         assert skm.f1_score(y[:, j], (p[:, j] >= t[j]).astype(int)) == pytest.approx(
             max(skm.f1_score(y[:, j], (p[:, j] >= u).astype(int)) for u in np.unique(p[:, j])))
+
+
+def test_metrics_at_prevalence_equal_reweighted_test_set():
+    from clskit.imbalance import metrics_at_prevalence
+
+    rng = np.random.default_rng(3)
+    y = np.r_[np.zeros(120, int), np.ones(80, int)]
+    s = np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1)
+    for prev in (0.05, 0.5, 0.8):
+        w = np.where(y == 1, prev / y.mean(), (1 - prev) / (1 - y.mean()))   # class shares prev : 1 - prev
+        pred = (s >= 0.5).astype(int)
+        m = metrics_at_prevalence(y, s, prev, threshold=0.5)
+        assert m["precision"] == pytest.approx(skm.precision_score(y, pred, sample_weight=w))
+        assert m["recall"] == pytest.approx(skm.recall_score(y, pred))           # within-class: no weight needed
+        assert m["macro_f1"] == pytest.approx(skm.f1_score(y, pred, average="macro", sample_weight=w))
+        assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, pred, sample_weight=w))
+        assert m["npv"] == pytest.approx(skm.precision_score(1 - y, 1 - pred, sample_weight=w))
+    # the same classifier: lower prevalence, lower precision
+    assert metrics_at_prevalence(y, s, 0.05)["precision"] < metrics_at_prevalence(y, s, 0.5)["precision"]
+    with pytest.raises(ValueError, match="prevalence"):
+        metrics_at_prevalence(y, s, 1.0)
+    with pytest.raises(ValueError, match="both classes"):
+        metrics_at_prevalence(np.ones(5, int), np.ones(5) * 0.7, 0.5)
+
+
+def test_tune_threshold_at_prevalence_maximises_reweighted_macro_f1():
+    from clskit.imbalance import tune_threshold_at_prevalence
+
+    rng = np.random.default_rng(4)
+    y = np.r_[np.zeros(100, int), np.ones(100, int)]
+    s = np.round(np.clip(rng.normal(0.4 + 0.2 * y, 0.15), 0, 1), 2)
+    for prev in (0.05, 0.5):
+        w = np.where(y == 1, prev / 0.5, (1 - prev) / 0.5)
+        t = tune_threshold_at_prevalence(y, s, prev)
+        best = max(skm.f1_score(y, (s >= u).astype(int), average="macro", sample_weight=w) for u in np.unique(s))
+        assert skm.f1_score(y, (s >= t).astype(int), average="macro", sample_weight=w) == pytest.approx(best)
+    # rare positives: fewer false alarms pay off, so the threshold rises
+    assert tune_threshold_at_prevalence(y, s, 0.05) > tune_threshold_at_prevalence(y, s, 0.5)

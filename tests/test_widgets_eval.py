@@ -130,3 +130,22 @@ def test_report_table_and_widget(multiclass):
     # a class never predicted: zero and a note, shown under the table
     w = ReportWidget([0, 0, 1, 2], [[0.8, 0.1, 0.1]] * 4, ["x", "y", "z"])
     assert any("never predicted" in n for n in w.notes) and "never predicted" in w.footer.value
+
+
+def test_threshold_widget_shows_the_mistakes_nearest_the_threshold(agg_pyplot, binary):
+    y, s = binary
+    images = torch.randint(0, 256, (len(y), 1, 8, 8), dtype=torch.uint8)
+    w = ThresholdWidget(y, s, images=images, max_images=4)
+    for t in (0.3, 0.6):
+        w.slider.value = t
+        missed = np.flatnonzero((np.asarray(s) < t) & (np.asarray(y) == 1))
+        alarms = np.flatnonzero((np.asarray(s) >= t) & (np.asarray(y) == 0))
+        assert set(w.shown_missed) <= set(missed) and len(w.shown_missed) == min(4, len(missed))
+        assert set(w.shown_false_alarms) <= set(alarms) and len(w.shown_false_alarms) == min(4, len(alarms))
+        if len(missed):   # the missed case closest to being caught comes first
+            assert s[w.shown_missed[0]] == max(s[missed])
+        if len(alarms):
+            assert s[w.shown_false_alarms[0]] == min(s[alarms])
+    assert w.gallery.value[:4] == b"\x89PNG" and w.gallery in w.widget.children
+    with pytest.raises(ValueError, match="images"):
+        ThresholdWidget(y, s, images=images[:5])

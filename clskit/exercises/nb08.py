@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 @exercise("08.1", "Precision, recall and F1 of a screening test")
@@ -68,3 +68,21 @@ def _auc(answer, c):
         return ("that is its accuracy; ROC AUC asks how often an abnormal case gets a higher score (a better rank) "
                 "than a normal one, and with one score for everyone every pair is a tie")
     return "ties count half: AUC = P(score of a random abnormal > score of a random normal) + 0.5 P(tie)"
+
+
+def _read_prevalence(measured):
+    """Which of precision and recall fell more when pneumonia became rare (``{name: (before, after)}``)."""
+    (p0, p1), (r0, r1) = measured["precision"], measured["recall"]
+    dp, dr = p0 - p1, r0 - r1
+    if abs(dp - dr) < 0.05:
+        outcome = "about the same"
+    else:
+        outcome = "precision" if dp > dr else "recall"
+    why = (f"precision went {p0:.3f} → {p1:.3f}, recall {r0:.3f} → {r1:.3f}. Recall is a rate among the sick "
+           "children only, so it does not care how many healthy ones are screened; precision divides by all "
+           "alarms, and with more healthy children the false alarms grow while the true ones shrink")
+    return outcome, why
+
+
+predict_then_measure("08.4", "Rare pneumonia: does precision or recall fall?",
+                     ("precision", "recall", "about the same"), _read_prevalence)

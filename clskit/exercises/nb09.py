@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 def _number(answer, c) -> float | None:
@@ -58,3 +58,21 @@ def _focal(answer, c):
                 f"{v} is not the ratio between cross-entropy and focal loss at p_t = 0.9, gamma = 2"):
         return ""
     return "focal loss = (1 - p_t)^gamma * cross-entropy; with gamma = 2 the factor is squared, so the ratio is 1 / (1 - p_t)^2"
+
+
+def _read_rare_pneumonia(measured):
+    """Which fell more for the baseline from the real ratio to the harsh one (``{name: (real, harsh)}``)."""
+    (a0, a1), (r0, r1) = measured["accuracy"], measured["pneumonia recall"]
+    da, dr = a0 - a1, r0 - r1
+    if abs(da - dr) < 0.05:
+        outcome = "about the same"
+    else:
+        outcome = "accuracy" if da > dr else "pneumonia recall"
+    why = (f"accuracy went {a0:.3f} → {a1:.3f}, pneumonia recall {r0:.3f} → {r1:.3f}. When pneumonia is rare, "
+           "a model can miss most of it and still be right on the many normal X-rays, so accuracy hides "
+           "what recall shows")
+    return outcome, why
+
+
+predict_then_measure("09.4", "Rare pneumonia: does accuracy or recall fall more?",
+                     ("accuracy", "pneumonia recall", "about the same"), _read_rare_pneumonia)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 # three images, three labels (outdoor, daytime, people)
 TARGETS = np.array([[1, 1, 0], [1, 0, 1], [0, 0, 1]])
@@ -60,3 +60,16 @@ def _predict(fn, c):
                     "(probs >= thresholds broadcasts over rows); do not take an argmax")
     c.ok("your label sets match probs >= thresholds, one threshold per label")
     return ""
+
+
+def _read_hardest(measured):
+    """The label with the lowest test F1 (``{label: f1}``)."""
+    f1 = {str(k): float(v) for k, v in dict(measured).items()}
+    worst = min(f1, key=f1.get)
+    ranked = ", ".join(f"{k} {v:.3f}" for k, v in sorted(f1.items(), key=lambda kv: kv[1]))
+    return worst, (f"test F1 per label, lowest first: {ranked}. Equal frequencies do not make labels equally "
+                   "easy: a shape whose outline resembles parts of the others (or that a small grid cell "
+                   "renders poorly) is harder to tell apart")
+
+
+predict_then_measure("10.4", "Which label is hardest?", ("circle", "square", "triangle", "cross"), _read_hardest)

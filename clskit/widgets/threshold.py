@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import torch
 
 from .. import metrics as M
 from ..displays import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay, _index_at, figure_to_png
@@ -36,20 +37,33 @@ class ThresholdWidget:
         classes: names of the negative and positive class.
         target_recall: the recall the "meet recall" button and marker aim for.
         threshold: starting threshold.
+        images: optional ``(N, C, H, W)`` images aligned with ``targets``: the widget then also shows the
+            mistakes nearest the threshold (the missed positives closest to being caught and the false
+            alarms closest to being cleared: the images the next moves of the slider change).
+        max_images: images shown per kind of mistake.
 
     Attributes:
         metrics: the metrics at the current threshold (see :func:`clskit.metrics.binary_metrics_at`).
         best_f1_threshold: the threshold with the highest F1 on this data.
         recall_threshold: the highest threshold whose recall reaches ``target_recall``.
-        slider, summary (HTML), figure (Image), widget (the whole view).
+        shown_missed, shown_false_alarms: indices of the images in the gallery (with ``images``).
+        slider, summary (HTML), figure (Image), gallery (Image, with ``images``), widget (the whole view).
     """
 
     def __init__(self, targets, scores, classes: Sequence[str] = ("negative", "positive"), target_recall: float = 0.9,
-                 threshold: float = 0.5, pos_label: int = 1):
+                 threshold: float = 0.5, pos_label: int = 1, images=None, max_images: int = 6):
         import ipywidgets as W
 
         self.y, self.s = M.check_binary_scores(targets, scores, pos_label)
         self.classes = list(classes)
+        if images is not None and not isinstance(images, torch.Tensor):
+            images = torch.as_tensor(np.asarray(images))
+        self.images = images
+        if self.images is not None and len(self.images) != len(self.y):
+            raise ValueError(f"got {len(self.images)} images for {len(self.y)} targets; pass the images the scores "
+                             "were computed on, in the same order")
+        self.max_images = max_images
+        self.shown_missed = self.shown_false_alarms = np.array([], dtype=np.int64)
         self.sweep = M.threshold_sweep(self.y, self.s)
         self.best_f1_threshold, self.best_f1 = self.sweep.best_f1()
         self.target_recall = target_recall
@@ -68,8 +82,9 @@ class ThresholdWidget:
         self.summary = W.HTML()
         self.figure = W.Image(format="png", layout=W.Layout(max_width="900px"))
         self.slider.observe(lambda _: self.update(), names="value")
-        self.widget = W.VBox([W.HBox([self.slider, self.best_button, self.recall_button]),
-                              W.HBox([self.figure, self.summary])])
+        self.gallery = W.Image(format="png", layout=W.Layout(max_width="900px"))
+        rows = [W.HBox([self.slider, self.best_button, self.recall_button]), W.HBox([self.figure, self.summary])]
+        self.widget = W.VBox(rows + ([self.gallery] if self.images is not None else []))
         self._build_figure()
         self.update()
 
@@ -125,6 +140,18 @@ class ThresholdWidget:
                                                       title=f"threshold {t:.2f}")
         self.figure.value = figure_to_png(self.fig, close=False)
         self.summary.value = _metrics_html(self.metrics)
+        if self.images is not None:
+            self._update_gallery(t)
+
+    def _update_gallery(self, t: float) -> None:
+        pred = self.s >= t
+        missed, alarms = np.flatnonzero(~pred & (self.y == 1)), np.flatnonzero(pred & (self.y == 0))
+        # nearest the threshold first: the cases the next step of the slider flips
+        self.shown_missed = missed[np.argsort(-self.s[missed], kind="stable")][: self.max_images]
+        self.shown_false_alarms = alarms[np.argsort(self.s[alarms], kind="stable")][: self.max_images]
+        rows = [(f"missed {self.classes[1]} (nearest the threshold first)", self.shown_missed),
+                (f"false alarms: true {self.classes[0]} (nearest first)", self.shown_false_alarms)]
+        self.gallery.value = _gallery_png(self.images, self.s, rows, self.max_images)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -195,3 +222,32 @@ class MultiLabelThresholdWidget:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _gallery_png(images, scores, rows, ncols: int, tile: int = 84) -> bytes:
+    """One PNG with a captioned row of images per ``(title, indices)`` in ``rows``, each image enlarged to
+    ``tile`` pixels (nearest neighbour) with its score beneath. Drawn with PIL, not matplotlib, so that
+    a moved slider redraws in a few milliseconds."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    pad, head, foot = 4, 16, 14
+    width = ncols * (tile + pad) + pad
+    canvas = Image.new("RGB", (width, len(rows) * (head + tile + foot + pad) + pad), "white")
+    draw = ImageDraw.Draw(canvas)
+    y0 = pad
+    for title, idx in rows:
+        draw.text((pad, y0), title if len(idx) else f"{title}: none", fill="black")
+        for k, i in enumerate(idx[:ncols]):
+            x = images[int(i)]
+            x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+            a = (x.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+            im = Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).convert("RGB").resize((tile, tile), Image.NEAREST)
+            x0 = pad + k * (tile + pad)
+            canvas.paste(im, (x0, y0 + head))
+            draw.text((x0, y0 + head + tile + 1), f"#{int(i)} s={scores[int(i)]:.2f}", fill="black")
+        y0 += head + tile + foot + pad
+    buf = io.BytesIO()
+    canvas.save(buf, format="PNG")
+    return buf.getvalue()
