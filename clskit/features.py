@@ -224,3 +224,83 @@ def plot_feature_maps(maps: torch.Tensor, n: int = 16, ncols: int = 8, title: st
     ax.set_title(title or f"{maps.shape[0]} maps of {maps.shape[1]}x{maps.shape[2]}")
     ax.axis("off")
     return ax
+
+
+# -- the hierarchy, measured: pooled features and the size / receptive field of each layer ----------
+@torch.no_grad()
+def pooled_features(model: nn.Module, x: torch.Tensor, layers: Sequence[str], *, transform=None,
+                    batch_size: int = 50) -> dict[str, torch.Tensor]:
+    """Each layer's output averaged over its spatial positions: ``{name: (N, channels)}``.
+
+    One vector per image and layer, the input of a linear probe that asks "how much does this layer
+    already know about the classes?" (Alain & Bengio 2016, *Understanding intermediate layers using
+    linear classifier probes*). Runs in batches, so a few hundred photos fit in memory.
+
+    Args:
+        model: the network (run in eval mode, restored afterwards).
+        x: images ``(N, C, H, W)``, float in ``[0, 1]`` or ``uint8``.
+        layers: dotted module names whose outputs are ``(N, C, h, w)`` maps.
+        transform: batch preprocessing applied first (e.g. :func:`~clskit.models.pretrained.preprocess_for`).
+        batch_size: images per forward pass.
+
+    Example:
+        >>> from clskit.models import create_model
+        >>> m = create_model("small_cnn", in_chans=1)
+        >>> {k: tuple(v.shape) for k, v in pooled_features(m, torch.rand(3, 1, 8, 8), ["features.0", "features.6"]).items()}
+        {'features.0': (3, 32), 'features.6': (3, 128)}
+    """
+    if len(x) == 0:
+        raise ValueError("pooled_features needs at least one image; x is empty")
+    chunks: dict[str, list[torch.Tensor]] = {name: [] for name in layers}
+    with FeatureExtractor(model, layers) as fx:
+        for start in range(0, len(x), batch_size):
+            batch = x[start:start + batch_size]
+            batch = batch.float().div(255) if batch.dtype == torch.uint8 else batch.float()
+            maps = fx(transform(batch) if transform is not None else batch)
+            for name, m in maps.items():
+                if m.ndim != 4:
+                    raise ValueError(f"layer {name!r} gives shape {tuple(m.shape)}, not (B, C, h, w) maps; "
+                                     "pick a convolutional layer (see conv_layer_names(model))")
+                chunks[name].append(m.mean(dim=(2, 3)))         # (B, C): global average pooling
+    return {name: torch.cat(parts) for name, parts in chunks.items()}
+
+
+def describe_layers(model: nn.Module, layers: Sequence[str], size: int = 224, in_chans: int = 3) -> list[dict]:
+    """Channels, map size, stride ("jump") and receptive field at the output of each layer.
+
+    The receptive field follows the main path of conv and pooling layers in module order
+    (:func:`clskit.models.scratch.receptive_field`): residual shortcuts add no pixels to it. The map
+    size comes from one forward pass of a ``size`` x ``size`` input.
+
+    Returns:
+        One dict per layer: ``layer, channels, map, jump, receptive_field`` (receptive field in input
+        pixels; it may exceed the image, then every unit sees the whole image).
+
+    Example:
+        >>> from clskit.models import create_model
+        >>> [(r["map"], r["receptive_field"]) for r in describe_layers(create_model("small_cnn", in_chans=1),
+        ...                                                          ["features.0", "features.2"], size=8, in_chans=1)]
+        [(8, 3), (4, 6)]
+    """
+    from .models.scratch import receptive_field
+
+    order = [name for name, _ in model.named_modules()]
+    missing = [name for name in layers if name not in order]
+    if missing:
+        raise KeyError(f"model has no layer(s) {missing}; conv layers include: {', '.join(conv_layer_names(model)[:8])}")
+    rows = receptive_field(model)                                # [(name, rf, jump)] in module order
+    position = {name: i for i, name in enumerate(order)}
+    was_training = model.training
+    with FeatureExtractor(model, layers) as fx:
+        shapes = {name: tuple(m.shape) for name, m in fx(torch.zeros(1, in_chans, size, size)).items()}
+    model.train(was_training)
+    out = []
+    for name in layers:
+        # the last conv / pool at or inside this layer (a BatchNorm or activation keeps the field before it)
+        end = max(i for i, n in enumerate(order) if n == name or n.startswith(name + "."))
+        before = [(rf, jump) for n, rf, jump in rows if position[n] <= end]
+        rf, jump = before[-1] if before else (1, 1)
+        shape = shapes[name]
+        out.append({"layer": name, "channels": shape[1], "map": shape[-1] if len(shape) == 4 else None,
+                    "jump": jump, "receptive_field": rf})
+    return out

@@ -20,9 +20,13 @@ def receptive_field():
     return rf(net)[-1][1]                                     # 12
 
 
-SOLUTIONS = {"02.1": out_size, "02.2": conv_params, "02.3": receptive_field}
+SHUFFLE = {"cnn": 0.90, "cnn_original": 0.99, "svm": 0.99, "svm_original": 0.99}   # a clear drop
+
+SOLUTIONS = {"02.1": out_size, "02.2": conv_params, "02.3": receptive_field,
+             "02.4": lambda: {"prediction": "drops more than 3 points", "measured": SHUFFLE}}
 WRONG = {
     "02.1": (lambda: 12, "off by one"),
     "02.2": (lambda: 4608, "bias"),
     "02.3": (lambda: 10, "jump"),
+    "02.4": (lambda: {"prediction": "stays within 3 points", "measured": SHUFFLE}, "neighbouring"),
 }

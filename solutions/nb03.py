@@ -31,9 +31,13 @@ def wrong_resnet():
     return model
 
 
-SOLUTIONS = {"03.1": separable_params, "03.2": best_small, "03.3": replaced_resnet}
+DEPTH = {"plain": [0.60, 0.64], "residual": [0.20, 0.22]}    # final training losses over 2 seeds: shortcuts win
+
+SOLUTIONS = {"03.1": separable_params, "03.2": best_small, "03.3": replaced_resnet,
+             "03.4": lambda: {"prediction": "residual lower", "measured": DEPTH}}
 WRONG = {
     "03.1": (lambda: 128 * 64, "depthwise"),
     "03.2": (lambda: "BEiT-B/16", "params_m"),
     "03.3": (wrong_resnet, "in_features"),
+    "03.4": (lambda: {"prediction": "no clear difference", "measured": DEPTH}, "shortcuts"),
 }

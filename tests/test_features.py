@@ -117,3 +117,61 @@ def test_feature_map_viewer_on_a_vit():
     v.layer.value = "1"
     assert v.maps.shape == (2, 4, 4)
     torch.testing.assert_close(v.maps.sum((-2, -1)), torch.ones(2) - vit.attention_maps(v.images[:1])[1][0, :, 0, 0])
+
+
+# -- pooled features and the per-layer description (the hierarchy, measured) -----------------------
+from clskit.features import describe_layers, pooled_features
+from clskit.models.scratch import receptive_field
+
+
+def test_pooled_features_are_the_spatial_mean_of_the_maps_in_any_batch_size(cnn):
+    x = torch.rand(7, 1, 8, 8)
+    maps = feature_maps(cnn, x, ["features.1", "features.4"])
+    for bs in (2, 7, 50):
+        pooled = pooled_features(cnn, x, ["features.1", "features.4"], batch_size=bs)
+        for name in maps:
+            assert pooled[name].shape == maps[name].shape[:2]
+            torch.testing.assert_close(pooled[name], maps[name].mean(dim=(2, 3)))
+
+
+def test_pooled_features_apply_the_transform_and_read_uint8(cnn):
+    x = torch.randint(0, 256, (3, 1, 8, 8), dtype=torch.uint8)
+    got = pooled_features(cnn, x, ["features.0"], transform=lambda b: b * 2 - 1)
+    want = feature_maps(cnn, x.float() / 255 * 2 - 1, ["features.0"])["features.0"].mean(dim=(2, 3))
+    torch.testing.assert_close(got["features.0"], want)
+
+
+def test_pooled_features_reject_non_map_layers_and_empty_input(cnn):
+    with pytest.raises(ValueError, match="not \\(B, C, h, w\\)"):
+        pooled_features(cnn, torch.rand(2, 1, 8, 8), ["head"])
+    with pytest.raises(ValueError, match="empty"):
+        pooled_features(cnn, torch.rand(0, 1, 8, 8), ["features.0"])
+
+
+def test_describe_layers_matches_the_analytic_receptive_field_and_the_real_map_sizes():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(),
+                              torch.nn.Conv2d(4, 8, 3, stride=2, padding=1), torch.nn.BatchNorm2d(8),
+                              torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 8, 3, padding=1))
+    rows = describe_layers(net, ["0", "1", "3", "4", "5"], size=32)
+    # conv 3x3: rf 3; ReLU keeps it; stride-2 conv: 3 + 2 = 5, jump 2; BN keeps it; pool 2: 5 + 1*2 = 7, jump 4;
+    # conv 3x3 after a jump of 4: 7 + 2*4 = 15
+    assert [(r["receptive_field"], r["jump"]) for r in rows] == [(3, 1), (3, 1), (5, 2), (7, 4), (15, 4)]
+    assert [r["map"] for r in rows] == [32, 32, 16, 8, 8]
+    assert [r["channels"] for r in rows] == [4, 4, 8, 8, 8]
+    analytic = {name: rf for name, rf, _ in receptive_field(net)}
+    assert rows[-1]["receptive_field"] == analytic["5"]
+
+
+def test_describe_layers_of_a_pretrained_style_network_grows_with_depth():
+    model = create_model("efficientnet_lite0", num_classes=10).eval()
+    rows = describe_layers(model, ["bn1", "blocks.1", "blocks.3", "blocks.6"], size=64)
+    assert [r["map"] for r in rows] == [32, 16, 4, 2]
+    assert [r["jump"] for r in rows] == [2, 4, 16, 32]
+    fields = [r["receptive_field"] for r in rows]
+    assert fields == sorted(fields) and fields[0] == 3
+
+
+def test_describe_layers_names_a_missing_layer(cnn):
+    with pytest.raises(KeyError, match="no layer"):
+        describe_layers(cnn, ["features.99"], size=8, in_chans=1)

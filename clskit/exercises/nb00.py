@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 @exercise("00.1", "Accuracy from probabilities")
@@ -57,3 +57,18 @@ def _worst(answer, c):
         return ""
     c.fail(f"digit {worst} has {errors[int(worst)]} misclassified images; another digit has {errors.max()}")
     return "count, for each TRUE digit (row of the confusion matrix), the images predicted as something else: the off-diagonal sum of its row"
+
+
+def _read_shift(m):
+    drop = m["original"] - m["shifted"]
+    said = (f"accuracy went {m['original']:.1%} -> {m['shifted']:.1%} for a 1-pixel shift "
+            f"({m.get('shifted_2', float('nan')):.1%} for 2 pixels)")
+    if drop > 0.10:
+        return "falls more than 10 points", (said + ": convolutions are shift-equivariant (the maps move with the "
+                                             "image), but padding, pooling windows and an 8-pixel image make the "
+                                             "network only partly shift-invariant; augmentation with shifts (notebook 06) helps")
+    return "within 10 points", (said + ": the shared filters and the pooling absorb a one-pixel shift here; "
+                                "larger shifts, or a network without pooling, would show more of a loss")
+
+
+predict_then_measure("00.4", "Is a CNN shift-invariant?", ("falls more than 10 points", "within 10 points"), _read_shift)

@@ -1,7 +1,7 @@
 """Checkers for notebook 02 (a CNN from scratch)."""
 from __future__ import annotations
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 @exercise("02.1", "Output size of a convolution")
@@ -35,3 +35,19 @@ def _rf(answer, c):
     if answer == 10:
         return "after the pool the jump is 2, so the last 3x3 convolution adds (3 - 1) * 2 = 4 pixels"
     return "rf grows by (k - 1) * jump per layer; jump multiplies by each stride (try clskit's receptive_field)"
+
+
+def _read_shuffle(m):
+    drop = m["cnn_original"] - m["cnn"]
+    said = (f"the CNN went {m['cnn_original']:.1%} -> {m['cnn']:.1%} ({-100 * drop:+.1f} points) on shuffled pixels, "
+            f"while the RBF SVM stayed at {m['svm']:.1%} (it only compares whole pixel vectors)")
+    if drop > 0.03:
+        return "drops more than 3 points", (said + ": its 3x3 filters and pooling assume that neighbouring pixels belong "
+                                            "together, and after the shuffle that built-in assumption is wrong")
+    return "stays within 3 points", (said + ": on 8x8 images the last stage's units see the whole digit, so the network "
+                                     "can learn the shuffled layout from 1,257 images; the neighbourhood assumption is "
+                                     "worth little at this size, much more on large photos")
+
+
+predict_then_measure("02.4", "Shuffled pixels: what locality is worth", ("drops more than 3 points", "stays within 3 points"),
+                     _read_shuffle)

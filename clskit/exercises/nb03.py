@@ -1,7 +1,7 @@
 """Checkers for notebook 03 (CNN architectures)."""
 from __future__ import annotations
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 @exercise("03.1", "Parameters of a depthwise-separable convolution")
@@ -43,3 +43,22 @@ def _head(model, c):
             c.expect(model.eval()(torch.zeros(1, 3, 64, 64)).shape == (1, 3), "the model gives (1, 3) logits",
                      "the model's output is not (1, 3)")
     return "in_features must match what the backbone gives (model.fc.in_features, 512 for ResNet-18)"
+
+
+def _read_depth(m):
+    from ..stats import spread
+
+    plain, residual = spread(m["plain"]), spread(m["residual"])
+    said = (f"final training loss: plain {plain.mean:.3f} ± {plain.std:.3f}, residual {residual.mean:.3f} ± "
+            f"{residual.std:.3f} over {len(plain.values)} seeds")
+    if plain.clearly_above(residual):
+        return "residual lower", (said + ": with the same layers, the shortcuts let the gradient reach the early layers "
+                                  "through the identity path, so the deep network optimises faster")
+    if residual.clearly_above(plain):
+        return "plain lower", said + ": here the plain stack optimised faster; what is different from He et al.'s setting?"
+    return "no clear difference", (said + ": the gap is within the seed spread; at this depth and with BatchNorm the "
+                                   "plain stack still trains")
+
+
+predict_then_measure("03.4", "Depth with and without shortcuts", ("plain lower", "no clear difference", "residual lower"),
+                     _read_depth)
