@@ -55,7 +55,7 @@ def explain(model: nn.Module, images: torch.Tensor, method: str = "gradcam", tar
     """Heat maps ``(B, H, W)`` in ``[0, 1]`` of one method, chosen by name.
 
     Args:
-        model: a classifier returning logits.
+        model: a classifier returning logits (put in eval mode).
         images: ``(B, C, H, W)`` float images (as the model takes them).
         method: ``"gradcam"``, ``"gradcam++"`` (the classes in ``CAMS``), ``"saliency"``,
             ``"smoothgrad"`` (scaled by each map's maximum) or ``"rollout"`` (a ViT with ``attention_maps``).
@@ -67,6 +67,7 @@ def explain(model: nn.Module, images: torch.Tensor, method: str = "gradcam", tar
         >>> explain(create_model("small_cnn", in_chans=1).eval(), torch.rand(2, 1, 8, 8), "gradcam++").shape
         torch.Size([2, 8, 8])
     """
+    model.eval()
     if method in CAMS:
         with CAMS[method](model, layer) as cam:
             return cam(images, targets=targets)

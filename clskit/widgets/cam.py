@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 import torch
 import torch.nn as nn
 
-from ..interpret import CAMS, overlay, rollout_map, saliency, smoothgrad
+from ..interpret import explain, overlay
 from ._image import array_to_png
 
 PREDICTED = -1  # the class dropdown's value for "explain the predicted class"
@@ -37,20 +36,8 @@ def heatmap_for(model: nn.Module, image: torch.Tensor, target: int | None, metho
         >>> heatmap_for(create_model("small_cnn", in_chans=1), torch.rand(1, 8, 8), 3).shape
         torch.Size([8, 8])
     """
-    x = image[None].float()
     targets = None if target is None else [target]
-    if method in CAMS:
-        with CAMS[method](model, target_layer) as cam:
-            return cam(x, targets)[0]
-    if method in ("saliency", "smoothgrad"):
-        fn = saliency if method == "saliency" else smoothgrad
-        m = fn(model.eval(), x, targets)[0]
-        return m / (m.max() + 1e-12)
-    if method == "rollout":
-        return rollout_map(model, x)[0]
-    raise ValueError(f"unknown method {method!r}; use one of {sorted(CAMS) + ['rollout', 'saliency', 'smoothgrad']}")
-
-
+    return explain(model, image[None].float(), method, targets=targets, layer=target_layer)[0]
 
 
 class CAMViewer:
