@@ -234,7 +234,7 @@ def features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_size: int = 32,
+def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_size: int = 16,
           cache: bool = True, cache_dir: str | os.PathLike | bool | None = None, device=None) -> torch.Tensor:
     """Embeddings ``(N, D)`` of all images of ``data`` through a frozen backbone (eval mode).
 
@@ -242,7 +242,7 @@ def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_si
         model: a backbone with a head (the head itself is skipped, see :func:`features`).
         data: an :class:`~clskit.datasets.ImageDataset` or a float tensor ``(N, C, H, W)`` in ``[0, 1]``.
         transform: batch preprocessing (e.g. :func:`~clskit.models.pretrained.preprocess_for`).
-        batch_size: images per forward pass.
+        batch_size: images per forward pass (16 at 224 px holds about 350 MB of activations; 32 about 700 MB).
         cache: reuse embeddings computed before for the same weights, images and transform.
         cache_dir: also keep them on disk here across sessions and notebooks (default: ``CLSKIT_CACHE_DIR``,
             else ``~/.cache/clskit/embeddings``; ``False`` keeps them in memory only). Files hold plain
@@ -386,7 +386,7 @@ class TransferResult:
                 f"{self.n_valid} images) with {self.n_train} training images, {self.seconds:.1f} s)")
 
 
-def evaluate_accuracy(model: nn.Module, data, transform: Callable | None = None, batch_size: int = 128) -> float:
+def evaluate_accuracy(model: nn.Module, data, transform: Callable | None = None, batch_size: int = 32) -> float:
     """Accuracy of ``model`` on an :class:`~clskit.datasets.ImageDataset` (eval mode, no gradients).
 
     Example:
@@ -398,7 +398,7 @@ def evaluate_accuracy(model: nn.Module, data, transform: Callable | None = None,
 
 
 @torch.inference_mode()
-def predict_probs(model: nn.Module, data, transform: Callable | None = None, batch_size: int = 128) -> torch.Tensor:
+def predict_probs(model: nn.Module, data, transform: Callable | None = None, batch_size: int = 32) -> torch.Tensor:
     """Softmax probabilities ``(N, num_classes)`` of ``model`` on all images of a dataset (eval mode)."""
     was_training = model.training
     model.eval()
