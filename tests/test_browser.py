@@ -156,8 +156,10 @@ def test_every_widget_renders_and_reacts(lab, page):
     cells = page.query_selector_all(".jp-CodeCell")
     exercised: dict[str, list[str]] = {k: [] for k in INTERACTIONS}
     failures = []
+    by_heading = {}
     for i, cell in enumerate(cells[1:], start=1):
         heading = cell.evaluate("c => { let p = c.previousElementSibling; return p ? p.innerText.trim() : '' }")
+        by_heading[heading] = cell
         cell.scroll_into_view_if_needed()
         if cell.query_selector(".jp-OutputArea-output") is None:
             failures.append(f"{heading}: no output")
@@ -174,4 +176,14 @@ def test_every_widget_renders_and_reacts(lab, page):
     assert not failures, failures
     for kind in ("slider", "dropdown", "toggle", "matrix cell"):
         assert exercised[kind], f"no widget in the gallery has a {kind} that worked"
+    # the upload widget: a real photo chosen in the browser's file input comes back classified, with its image
+    from clskit.datasets import data_path
+
+    cell = next(c for h, c in by_heading.items() if "photo upload" in h)
+    before = _state(cell)
+    photo = sorted((data_path("imagenette_mini") / "val" / "golf ball").glob("*.jpg"))[0]
+    cell.query_selector("input[type=file]").set_input_files(str(photo))
+    assert _wait_change(cell, before, timeout=60), "uploading a photo changed nothing on screen"
+    assert "golf ball" in cell.inner_text() and cell.query_selector(".jp-OutputArea img") is not None
+    cell.screenshot(path=str(screenshot.__globals__["ARTIFACTS"] / "gallery_upload.png"))
     assert not page_problems(page)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 def _blobs(seed: int):
@@ -72,3 +72,24 @@ def _count(answer, c):
     if int(answer) == 1280 * 1000 + 1000:
         return "that is the ImageNet head; with num_classes=4 the new head has 4 outputs"
     return "after freeze_body only the head trains: 1280 embedding features times 4 classes, plus 4 biases"
+
+
+def _read_transfer_vs_scratch(m) -> tuple[str, str]:
+    """Which option the sweep supports: compare the two accuracies by their 95% Wilson intervals."""
+    from clskit.stats import wilson_interval
+
+    p, s, n = float(m["probe_5"]), float(m["scratch_60"]), int(m["n_valid"])
+    plo, phi = wilson_interval(round(p * n), n)
+    slo, shi = wilson_interval(round(s * n), n)
+    said = (f"the probe on 5 photos per class scored {p:.3f} (95% interval {plo:.3f}-{phi:.3f}), the CNN trained "
+            f"from scratch on 60 per class {s:.3f} ({slo:.3f}-{shi:.3f}) on {n} validation photos")
+    if plo > shi:
+        return "transfer with 5 wins", (f"{said}: the intervals do not overlap, so 12 times fewer labels with "
+                                        "pretrained features beat training from random weights")
+    if slo > phi:
+        return "scratch with 60 wins", f"{said}: the intervals do not overlap, in favour of the 60 labelled photos"
+    return "too close to call", f"{said}: the intervals overlap, so this validation set cannot tell them apart"
+
+
+predict_then_measure("05.4", "Five photos per class with transfer, or sixty from scratch?",
+                     ("transfer with 5 wins", "scratch with 60 wins", "too close to call"), _read_transfer_vs_scratch)

@@ -1,7 +1,7 @@
 """Checkers for notebook 14 (the fastai workflow, and choosing an approach)."""
 from __future__ import annotations
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 ROWS = ("limited data", "real-time inference", "highest accuracy", "interpretability")
 
@@ -40,3 +40,21 @@ def _checkpoint(answer, c):
     if name in ("EarlyStoppingCB", "TrackBestCB"):
         return "that one keeps the best weights in memory; the fastai callback saves them to a file"
     return "look for the clskit callback that saves the model to disk whenever the monitored value improves"
+
+
+def _read_fine_tune(m) -> tuple[str, str]:
+    """Which accuracy band fastai's fine_tune reached on the new photos, with its 95% Wilson interval."""
+    from clskit.stats import wilson_interval
+
+    acc, n = float(m["accuracy"]), int(m["n_valid"])
+    lo, hi = wilson_interval(round(acc * n), n)
+    band = "below 0.5" if acc < 0.5 else "0.5 to 0.8" if acc < 0.8 else "above 0.8"
+    why = (f"fine_tune reached {acc:.3f} (95% interval {lo:.3f}-{hi:.3f}) on {n} photos the model never trained on, "
+           f"from 10 labelled photos per class; chance is 0.1")
+    if band == "above 0.8":
+        why += ": ImageNet features already separate these classes, so a handful of photos and two epochs suffice"
+    return band, why
+
+
+predict_then_measure("14.4", "How far does fastai's fine_tune get with 10 photos per class?",
+                     ("below 0.5", "0.5 to 0.8", "above 0.8"), _read_fine_tune)

@@ -58,7 +58,7 @@ def features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_size: int = 32,
+def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_size: int = 16,
           cache: bool = True, cache_dir: str | os.PathLike | bool | None = None, device=None) -> torch.Tensor:
     """Embeddings ``(N, D)`` of all images of ``data`` through a frozen backbone (eval mode).
 
@@ -66,7 +66,7 @@ def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_si
         model: a backbone with a head (the head itself is skipped, see :func:`features`).
         data: an :class:`~clskit.datasets.ImageDataset` or a float tensor ``(N, C, H, W)`` in ``[0, 1]``.
         transform: batch preprocessing (e.g. :func:`~clskit.models.pretrained.preprocess_for`).
-        batch_size: images per forward pass.
+        batch_size: images per forward pass (at 224 px a batch of 32 holds about 700 MB of activations).
         cache: reuse embeddings computed before for the same weights, images and transform.
         cache_dir: also keep them on disk here across sessions and notebooks (default: ``CLSKIT_CACHE_DIR``,
             else ``~/.cache/clskit/embeddings``; ``False`` keeps them in memory only). Files hold plain

@@ -33,13 +33,22 @@ class TransferResult:
     n_train: int
     history: list[dict] = field(default_factory=list)
     learner: object = None
+    n_valid: int = 0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """95% Wilson interval of ``accuracy`` on the ``n_valid`` validation images (wide for small splits)."""
+        from ..stats import wilson_interval
+
+        return wilson_interval(round(self.accuracy * self.n_valid), self.n_valid)
 
     def __repr__(self) -> str:
-        return (f"TransferResult({self.strategy}: accuracy {self.accuracy:.3f} with {self.n_train} training "
-                f"images, {self.seconds:.1f} s)")
+        lo, hi = self.interval if self.n_valid else (float("nan"),) * 2
+        return (f"TransferResult({self.strategy}: accuracy {self.accuracy:.3f} (95% interval {lo:.3f}-{hi:.3f} on "
+                f"{self.n_valid} images) with {self.n_train} training images, {self.seconds:.1f} s)")
 
 
-def evaluate_accuracy(model: nn.Module, data, transform: Callable | None = None, batch_size: int = 128) -> float:
+def evaluate_accuracy(model: nn.Module, data, transform: Callable | None = None, batch_size: int = 32) -> float:
     """Accuracy of ``model`` on an :class:`~clskit.datasets.ImageDataset` (eval mode, no gradients).
 
     The loop is :func:`clskit.inference.predict_logits`.
@@ -52,7 +61,7 @@ def evaluate_accuracy(model: nn.Module, data, transform: Callable | None = None,
     return accuracy_of(model, data, transform, batch_size=batch_size)
 
 
-def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet_lite0", size: int | None = 96,
+def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet_lite0", size: int | None = 224,
                    epochs: int = 5, head_epochs: int = 1, head_init: str = "probe", lr: float = 1e-3,
                    batch_size: int = 32, freeze_bn: bool = True,
                    train_transform: Callable | None = None, scratch_model: str | None = None,
@@ -65,8 +74,8 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
         train, valid: :class:`~clskit.datasets.ImageDataset` s (uint8 images of any size; grey is
             repeated to RGB for the pretrained backbone).
         backbone: a pretrained model name (offline: ``"efficientnet_lite0"``).
-        size: input side length given to the backbone (224 is what it was trained on; smaller is
-            much faster on a CPU and still transfers well).
+        size: input side length given to the backbone: 224, what it was trained on, serves real photos
+            best (``benchmarks/transfer_sizes.py``); 128 is about 3x faster on a CPU and costs accuracy.
         epochs: training epochs (for ``fine_tune``: after the head-only epochs).
         head_epochs: head-only epochs before unfreezing (``fine_tune`` with ``head_init="train"``).
         head_init: how ``fine_tune`` fits the head before unfreezing: ``"probe"`` (a linear probe on
@@ -126,7 +135,7 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
         probe = linear_probe(x_tr, train.targets, C=C)
         model.set_submodule(head_name(model), probe_to_linear(probe, k))
         acc = float(probe.score(to_numpy(embed(model, valid, transform=tfm)), to_numpy(valid.targets)))
-        return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train))
+        return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train), n_valid=len(valid))
 
     dls = DataLoaders.from_datasets(train, valid, batch_size=batch_size, seed=seed,
                                     train_transform=Compose([train_transform, tfm]), eval_transform=tfm)
@@ -152,7 +161,7 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
         learn.fit(epochs, lr=lr)
     acc = evaluate_accuracy(model, valid, tfm)
     return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train),
-                          list(learn.history), learn)
+                          list(learn.history), learn, len(valid))
 
 
 def sample_per_class(data, n_per_class: int, seed: int = 0):

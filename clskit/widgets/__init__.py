@@ -15,6 +15,7 @@ _WIDGETS = {
     "ConfusionMatrixWidget": "confusion", "ThresholdWidget": "threshold",
     "MultiLabelThresholdWidget": "threshold", "ReportWidget": "report", "AugmentPlayground": "augment",
     "CAMViewer": "cam", "FeatureMapViewer": "features", "ModelPicker": "model_picker", "ProfileTable": "profile",
+    "PhotoClassifier": "upload", "FolderTrainer": "upload",
 }
 
 __all__ = ["LiveCurvesWidget", "StaticCurves", "curves_view", "has_widget_frontend", *_WIDGETS]
