@@ -159,3 +159,21 @@ def test_playground_driven_from_python():
     assert pg.image.value != before
     g = augment_grid(ds.float_images(0), Augment(), n=1, cols=1)
     assert g.shape == (16, 16, 3)
+
+
+def test_playground_on_real_photos_redraws_within_a_second():
+    pytest.importorskip("ipywidgets")
+    import time
+
+    from clskit.datasets import load_dataset
+    from clskit.widgets.augment import AugmentPlayground
+
+    photos = load_dataset("imagenette_mini", split="val", size=160)
+    pg = AugmentPlayground(photos, n=8, cols=4, scale=1, preset="standard")
+    assert pg.grid.shape == (2 * 162 - 2, 4 * 162 - 2, 3)
+    assert np.allclose(pg.grid[:160, :160], photos.float_images(0).permute(1, 2, 0).numpy())  # the photo itself first
+    start = time.process_time()
+    pg.sliders["rotate"].value = 30.0
+    cpu = time.process_time() - start
+    assert pg.transform.rotate == 30.0
+    assert cpu < 1.0, f"one redraw took {cpu:.2f} s of CPU; the playground must answer within a second"

@@ -1,7 +1,7 @@
 """Checkers for notebook 04 (vision transformers)."""
 from __future__ import annotations
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 @exercise("04.1", "Tokens of a ViT")
@@ -46,3 +46,24 @@ def _patch(answer, c):
     if answer == 64 * 16:
         return "add the bias: one per output channel (64)"
     return "a 4x4 convolution from 1 to 64 channels: 64 * 1 * 4 * 4 weights + 64 biases"
+
+
+def _read_gap_trend(measured):
+    """``measured = {n: (cnn_accs, vit_accs)}`` for the smallest and largest training set (one accuracy per seed)."""
+    from ..stats import spread
+
+    sizes = sorted(measured)
+    if len(sizes) < 2:
+        raise ValueError("measured needs the accuracies at two training-set sizes (smallest and largest)")
+    gap = {n: spread([c - v for c, v in zip(*measured[n])]) for n in (sizes[0], sizes[-1])}
+    small, large = gap[sizes[0]], gap[sizes[-1]]
+    outcome = ("narrows" if small.clearly_above(large) else "widens" if large.clearly_above(small)
+               else "stays about the same")
+    why = (f"the CNN-minus-ViT gap is {small.mean:+.3f} ± {small.std:.3f} with {sizes[0]} images and "
+           f"{large.mean:+.3f} ± {large.std:.3f} with {sizes[-1]}: the CNN's built-in locality is worth most when "
+           "data is scarce, and the ViT catches up as data teaches it what the convolution assumes")
+    return outcome, why
+
+
+predict_then_measure("04.4", "Does the CNN-ViT gap widen or narrow with more data?",
+                     ("widens", "narrows", "stays about the same"), _read_gap_trend)

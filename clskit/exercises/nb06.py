@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 @exercise("06.1", "A flip for each image")
@@ -58,3 +58,19 @@ def _safe(answer, c):
             c.expect(a not in got, f"{a} can change the label: left out",
                      f"{a} can change the label (a mirrored 2 or 7 is not a digit, a 6 turned round is a 9)")
     return "augment only with changes that keep the class: ask whether a 6 still reads as a 6 afterwards"
+
+
+def _read_probe(measured):
+    """``measured = {"originals": [val accuracies], "originals + augmented copies": [val accuracies]}`` per seed."""
+    from ..stats import spread
+
+    orig, both = spread(measured["originals"]), spread(measured["originals + augmented copies"])
+    outcome = "help" if both.clearly_above(orig) else "hurt" if orig.clearly_above(both) else "no clear difference"
+    why = (f"the probe scored {orig.mean:.3f} ± {orig.std:.3f} on originals and {both.mean:.3f} ± {both.std:.3f} with "
+           "augmented copies; the pretrained backbone was trained with flips, crops and colour jitter, so its embeddings "
+           "barely change under them and the copies add little that is new")
+    return outcome, why
+
+
+predict_then_measure("06.4", "Do augmented copies help a linear probe on pretrained embeddings?",
+                     ("help", "hurt", "no clear difference"), _read_probe)

@@ -1,7 +1,7 @@
 """Checkers for notebook 07 (overfitting and regularisation)."""
 from __future__ import annotations
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 @exercise("07.1", "Measure the generalisation gap")
@@ -41,3 +41,18 @@ def _wd(answer, c):
     if isinstance(answer, (int, float)) and abs(answer - 0.9) < 1e-9:
         return "AdamW multiplies the decay by the learning rate: w * (1 - lr * wd)"
     return "AdamW shrinks each weight by lr * wd * w per step, apart from the gradient update"
+
+
+def _read_dropout(measured):
+    """``measured = {"none": [test accuracies], "dropout": [test accuracies]}``, one per seed."""
+    from ..stats import spread
+
+    none, drop = spread(measured["none"]), spread(measured["dropout"])
+    outcome = "help" if drop.clearly_above(none) else "hurt" if none.clearly_above(drop) else "no clear difference"
+    why = (f"dropout scored {drop.mean:.3f} ± {drop.std:.3f} and no regulariser {none.mean:.3f} ± {none.std:.3f}; with "
+           "wrong labels, memorising them hurts, and dropout makes memorising harder (on clean digits it did not help)")
+    return outcome, why
+
+
+predict_then_measure("07.4", "Does dropout help when 30% of the labels are wrong?",
+                     ("help", "hurt", "no clear difference"), _read_dropout)
