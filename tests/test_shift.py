@@ -118,3 +118,25 @@ def test_adapt_bn_covers_sync_batchnorm():
     import clskit.shift as S
     import clskit.transfer as T
     assert S._BN_TYPES is T._BN_TYPES is BATCHNORM_TYPES
+
+
+def test_blend_bn_mixes_source_and_target_statistics():
+    from clskit.shift import blend_bn
+
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 2, 1), nn.BatchNorm2d(2))
+    m = adapt_bn(m, torch.rand(16, 3, 8, 8))                  # source statistics
+    target = adapt_bn(m, torch.rand(16, 3, 8, 8) * 3 + 1)    # other statistics
+    for w in (0.0, 0.25, 1.0):
+        out = blend_bn(m, target, w)
+        for a, s, t in zip((out[1], out[4]), (m[1], m[4]), (target[1], target[4])):
+            assert torch.allclose(a.running_mean, (1 - w) * s.running_mean + w * t.running_mean, atol=1e-6)
+            assert torch.allclose(a.running_var, (1 - w) * s.running_var + w * t.running_var, atol=1e-6)
+            assert torch.equal(a.weight, s.weight)
+    assert not out.training
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        blend_bn(m, target, 1.5)
+    with pytest.raises(ValueError, match="same architecture"):
+        blend_bn(m, adapt_bn(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)), torch.rand(4, 3, 8, 8)), 0.5)
+    with pytest.raises(ValueError, match="no BatchNorm"):
+        blend_bn(nn.Linear(2, 2), nn.Linear(2, 2))

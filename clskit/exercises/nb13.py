@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 @exercise("13.1", "A 95% confidence interval over episodes")
@@ -62,3 +62,14 @@ def _bn_stats(fn, c):
     c.expect(ok_m, "the per-channel means are right", "the per-channel means are wrong")
     c.expect(ok_v, "the per-channel variances are right", "the per-channel variances are wrong")
     return "average over the batch and both spatial axes (dims 0, 2, 3): one number per channel"
+
+
+def _read_worst(measured):
+    accs = {str(k): float(v) for k, v in dict(measured).items()}
+    worst = min(accs, key=accs.get)
+    order = ", ".join(f"{k} {v:.2f}" for k, v in sorted(accs.items(), key=lambda kv: kv[1]))
+    return worst, f"accuracy at severity 5: {order}"
+
+
+predict_then_measure("13.4", "Which corruption costs the pretrained network the most?",
+                     ("gaussian_blur", "gaussian_noise", "brightness", "jpeg"), _read_worst)
