@@ -40,8 +40,8 @@ def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: tor
             (rows are then labelled ``"label: method"``); ``None`` when every method is a tensor.
         images: ``(B, C, H, W)`` floats in ``[0, 1]`` (what is drawn).
         methods: names (a key of :data:`clskit.interpret.CAMS`, ``"saliency"``, ``"smoothgrad"``,
-            ``"rollout"``), callables ``fn(model, x) -> (B, H, W)``, or precomputed ``(B, H, W)``
-            maps; a dict gives the rows their labels.
+            ``"rollout"``), callables ``fn(model, x) -> (B, h, w)``, or precomputed ``(B, h, w)``
+            maps (coarser maps are upsampled to the image); a dict gives the rows their labels.
         targets: the class to explain per image (or one for all); ``None`` explains the predicted class.
         transform: applied to ``images`` before the model sees them (e.g. ``preprocess_for(model)``).
         target_layer: layer for the CAMs (default: the last conv).
@@ -115,10 +115,10 @@ def _label(method: Method, i: int) -> str:
 def _maps(model, x, method, targets, target_layer, size, need_logits=True) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``(B, H, W)`` maps in [0, 1] and the logits (``None`` when the method gives none)."""
     if isinstance(method, torch.Tensor):
-        maps = method.detach().float()
-        if tuple(maps.shape) != (len(x), *size):
-            raise ValueError(f"precomputed maps have shape {tuple(maps.shape)}; expected {(len(x), *size)}")
-        return _unit(maps), None
+        if method.ndim != 3 or len(method) != len(x):
+            raise ValueError(f"precomputed maps have shape {tuple(method.shape)}; expected ({len(x)}, h, w), "
+                             "one map per image")
+        return _unit(_resize(method.detach().float(), size)), None
     if model is None:
         raise ValueError("model is None but a method needs one; pass the model, or only precomputed maps")
     if isinstance(method, str) and method in interpret.CAMS:
@@ -138,10 +138,14 @@ def _maps(model, x, method, targets, target_layer, size, need_logits=True) -> tu
     else:
         known = sorted(interpret.CAMS) + sorted(_GRADIENT) + ["rollout"]
         raise ValueError(f"unknown method {method!r}; use one of {known}, a callable fn(model, x) or a tensor of maps")
-    maps = torch.as_tensor(maps).detach().float()
-    if tuple(maps.shape[-2:]) != size:
-        maps = torch.nn.functional.interpolate(maps[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
-    return _unit(maps), logits
+    return _unit(_resize(torch.as_tensor(maps).detach().float(), size)), logits
+
+
+def _resize(maps: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    # a coarse map (a ViT's patch grid, a CAM at feature-map size) is upsampled to the image, as the CAMs do
+    if tuple(maps.shape[-2:]) == size:
+        return maps
+    return torch.nn.functional.interpolate(maps[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
 
 
 def _unit(maps: torch.Tensor) -> torch.Tensor:

@@ -62,6 +62,8 @@ def test_models_dict_gives_one_block_of_rows_per_model_and_prediction_titles(agg
 def test_callables_and_precomputed_maps(agg_pyplot):
     m, x = _model(), torch.rand(2, 3, 16, 16)
     given = torch.rand(2, 16, 16)
+    coarse = show_cam_grid(None, x, {"4x4": torch.rand(2, 4, 4)}, show=False)["4x4"]
+    assert coarse.shape == (2, 16, 16)
     small = lambda model, inp: torch.ones(len(inp), 4, 4)   # noqa: E731  (upsampled to the image)
     maps = show_cam_grid(m, x, {"given": given, "flat": small}, show=False)
     assert torch.allclose(maps["given"], given / given.flatten(1).amax(1)[:, None, None])
@@ -77,7 +79,7 @@ def test_bad_inputs_say_what_to_do(agg_pyplot):
         show_cam_grid(m, x[0], ["gradcam"], show=False)
     with pytest.raises(ValueError, match="titles"):
         show_cam_grid(m, x, ["gradcam"], titles=["a"], show=False)
-    with pytest.raises(ValueError, match="precomputed maps"):
+    with pytest.raises(ValueError, match="one map per image"):
         show_cam_grid(m, x, [torch.rand(3, 16, 16)], show=False)
     with pytest.raises(ValueError, match="model is None"):
         show_cam_grid(None, x, ["gradcam"], show=False)
