@@ -65,8 +65,8 @@ def _read_mirror(measured) -> tuple[str, str]:
     why = (f"over {len(shifts)} seeds, adding the mirror view changed accuracy by {diff.mean:+.1%} ± {diff.std:.1%} "
            f"(mean ± std of the paired differences)")
     if outcome == "no clear difference":
-        why += ("; averaged with five other views, one wrong-looking view rarely flips a prediction, so the mirror's "
-                "harm is within seed noise here")
+        why += ("; averaged with five other views, one odd view rarely flips a prediction, so the mirror's "
+                "effect is within seed noise here")
     elif outcome == "hurts":
         why += "; a mirrored digit is often another symbol, so that view votes for the wrong class"
     return outcome, why
