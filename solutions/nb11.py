@@ -38,9 +38,14 @@ def my_rollout(attentions, residual=True):
     return rollout
 
 
-SOLUTIONS = {"11.1": _cam, "11.2": lambda: my_saliency, "11.3": lambda: my_rollout}
+# 11.4: the deletion test of section 6 (mean drop of the true class's probability on 30 photos).
+DELETION = {"hottest cells": 0.36, "random cells": 0.16}
+
+SOLUTIONS = {"11.1": _cam, "11.2": lambda: my_saliency, "11.3": lambda: my_rollout,
+             "11.4": lambda: {"prediction": "hottest cells", "measured": DELETION}}
 WRONG = {
     "11.1": (_cam_without_relu, "ReLU"),
     "11.2": (lambda: signed_saliency, "absolute"),
     "11.3": (lambda: (lambda atts: my_rollout(atts, residual=False)), "identity"),
+    "11.4": (lambda: {"prediction": "about the same", "measured": DELETION}, "hottest"),
 }

@@ -1,7 +1,7 @@
-"""Exercises of notebook 11 (interpretability): Grad-CAM on numbers, saliency and rollout by hand."""
+"""Exercises of notebook 11 (interpretability): Grad-CAM on numbers, saliency and rollout by hand, a deletion test."""
 from __future__ import annotations
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 def _cam_example():
@@ -79,3 +79,20 @@ def _(answer, c):
     if torch.allclose(got, reverse, atol=1e-5):
         return "multiply in order: R = A_3' @ A_2' @ A_1' (later blocks on the left)"
     return "for each block: a = att.mean(1) + I; a = a / a.sum(-1, keepdim=True); R = a @ R"
+
+
+def _read_deletion(measured) -> tuple[str, str]:
+    """Which greying hurt the true class more: the 5 hottest Grad-CAM cells or 5 random ones (mean drops)."""
+    hot, rnd = float(measured["hottest cells"]), float(measured["random cells"])
+    outcome = "hottest cells" if hot - rnd > 0.05 else "random cells" if rnd - hot > 0.05 else "about the same"
+    why = (f"greying the 5 hottest Grad-CAM cells lowered the true class's probability by {hot:.2f} on average, "
+           f"5 random cells of the same area by {rnd:.2f}")
+    if outcome == "hottest cells":
+        why += "; the map points at pixels the network needs, which is what a faithful explanation should do"
+    elif outcome == "about the same":
+        why += "; the map is no better than chance at finding the pixels the network needs here"
+    return outcome, why
+
+
+predict_then_measure("11.4", "Deletion test: does the heat map point at what matters?",
+                     ("hottest cells", "about the same", "random cells"), _read_deletion)

@@ -1,7 +1,7 @@
-"""Exercises of notebook 12 (efficiency): the distillation loss, int8 storage, channel-pruning arithmetic."""
+"""Exercises of notebook 12 (efficiency): the distillation loss, int8 storage, channel-pruning arithmetic, TTA views."""
 from __future__ import annotations
 
-from . import exercise
+from . import exercise, predict_then_measure
 
 
 @exercise("12.1", "The distillation loss")
@@ -50,3 +50,27 @@ def _(answer, c):
              f"{value} is not the factor ({before:,} weights before)")
     return ("a conv has c_in * c_out * 3 * 3 weights; halving the channels halves the inputs of the next layer too, "
             "so most layers shrink 4x")
+
+
+def _read_mirror(measured) -> tuple[str, str]:
+    """Did adding the mirror view to shift-TTA help, hurt, or not clearly change accuracy (paired over seeds)?"""
+    from ..stats import spread
+
+    shifts, mirror = list(measured["shifts only"]), list(measured["mirror + shifts"])
+    if len(shifts) != len(mirror) or not shifts:
+        raise ValueError("measured needs one accuracy per seed under both keys, the same seeds in the same order")
+    diff = spread([m - s for m, s in zip(mirror, shifts)])       # paired: the same student with and without the mirror
+    zero = spread([0.0])
+    outcome = "helps" if diff.clearly_above(zero) else "hurts" if zero.clearly_above(diff) else "no clear difference"
+    why = (f"over {len(shifts)} seeds, adding the mirror view changed accuracy by {diff.mean:+.1%} ± {diff.std:.1%} "
+           f"(mean ± std of the paired differences)")
+    if outcome == "no clear difference":
+        why += ("; averaged with five other views, one odd view rarely flips a prediction, so the mirror's "
+                "effect is within seed noise here")
+    elif outcome == "hurts":
+        why += "; a mirrored digit is often another symbol, so that view votes for the wrong class"
+    return outcome, why
+
+
+predict_then_measure("12.4", "Does a mirror view help test-time augmentation on digits?",
+                     ("helps", "no clear difference", "hurts"), _read_mirror)
