@@ -56,7 +56,7 @@ def build_widgets() -> dict:
     cm = ConfusionMatrixWidget(val.images, val.targets, probs, val.classes, max_images=6)
 
     backbone.classifier = probe_to_linear(probe, len(val.classes))
-    net = Preprocessed(backbone, prep).eval()
+    net = Preprocessed(backbone, prep).eval().requires_grad_(False)  # maps need input gradients only: 3x faster
     shown = [int(np.flatnonzero(val.targets == val.classes.index(c))[0])
              for c in ("golf ball", "church", "parachute", "English springer")]
     cam = CAMViewer(net, val.float_images(shown), val.classes, targets=val.targets[shown],
