@@ -182,7 +182,7 @@ def test_every_widget_renders_and_reacts(lab, page):
 _IMG_SRCS_JS = "(cell) => [...cell.querySelectorAll('.jp-OutputArea img')].map(i => i.src)"
 _NEW_IMAGE_JS = """([cell, before]) => [...cell.querySelectorAll('.jp-OutputArea img')].some(
   i => i.src && !before.includes(i.src) && i.complete && i.naturalWidth > 0 && i.offsetParent !== null)"""
-LATENCY_BOUND_S = 10.0  # generous, so a loaded machine does not flake; the idle-machine figure is reported
+LATENCY_BOUND_S = 30.0  # generous: a CAM redraw took 21 s under a load of ~15 on 2 cores; the idle figure is reported
 
 
 def _cells_by_heading(page) -> dict:
