@@ -61,7 +61,8 @@ def setup_source(repo_url: str) -> str:
 
 
 def _cell(kind: str, source: str, tag: str) -> dict:
-    cell = {"cell_type": kind, "metadata": {"tags": [tag]}, "source": source.splitlines(keepends=True)}
+    # nbformat 4.5 cells carry an id; the tag is unique within a notebook, so it serves as one
+    cell = {"cell_type": kind, "id": tag, "metadata": {"tags": [tag]}, "source": source.splitlines(keepends=True)}
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
@@ -79,7 +80,7 @@ def prepare(path: str | Path, repo_url: str) -> bool:
     old = {t: nb["cells"][i] for t in (BADGE_TAG, SETUP_TAG) if (i := _tagged(nb["cells"], t)) is not None}
     badge, setup = _cell("markdown", badge_source(path.name, repo_url), BADGE_TAG), _cell("code", setup_source(repo_url), SETUP_TAG)
     if SETUP_TAG in old and "".join(old[SETUP_TAG]["source"]) == "".join(setup["source"]):
-        setup = old[SETUP_TAG]  # keep a stored execution count and output as they are
+        setup = {**old[SETUP_TAG], "id": SETUP_TAG}  # keep a stored execution count and output as they are
     at = 1 if cells and cells[0]["cell_type"] == "markdown" else 0
     new = cells[:at] + [badge, setup] + cells[at:]
     if new == nb["cells"]:
