@@ -36,7 +36,7 @@ _EXPORTS = {
     "FocalLoss": "losses", "class_weights": "losses", "tune_threshold": "imbalance",
     # interpretability and efficiency
     "GradCAM": "interpret", "GradCAMPlusPlus": "interpret", "saliency": "interpret", "smoothgrad": "interpret",
-    "attention_rollout": "interpret", "rollout_map": "interpret", "overlay": "interpret", "show_cams": "interpret",
+    "attention_rollout": "interpret", "rollout_map": "interpret", "overlay": "interpret", "show_cam_grid": "camgrid",
     "DistillationCB": "efficiency", "distillation_loss": "efficiency", "quantize_dynamic": "efficiency",
     "quantize_static": "efficiency", "prune_unstructured": "efficiency", "prune_channels": "efficiency",
     "profile_models": "efficiency", "measure_latency": "efficiency", "model_size_mb": "efficiency",

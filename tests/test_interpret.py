@@ -194,35 +194,3 @@ def test_cam_viewer_is_driven_from_python():
     assert all(len(m._forward_hooks) == 0 for m in model.modules())   # the viewer leaves no hooks behind
     assert "rollout" not in v.method.options
     assert "rollout" in CAMViewer(_FakeViT(), torch.rand(1, 1, 8, 8), ["x", "y", "z"]).method.options
-
-
-def test_show_cams_draws_an_image_row_plus_one_overlay_row_per_method(agg_pyplot):
-    from clskit.interpret import CAMS, explain, show_cams, show_map_grid
-
-    torch.manual_seed(0)
-    m = create_model("small_cnn", num_classes=3, in_chans=1, widths=(4, 8)).eval()
-    x = torch.rand(4, 1, 12, 12)
-    fig = show_cams(m, x, methods=("gradcam", "gradcam++", "saliency", "smoothgrad"), targets=2,
-                    titles=["a", "b", "c", "d"])
-    assert len(fig.axes) == 5 * 4 and [ax.get_title() for ax in fig.axes[:4]] == ["a", "b", "c", "d"]
-    assert [fig.axes[4 * r].get_ylabel() for r in range(1, 5)] == ["Grad-CAM", "Grad-CAM++", "saliency", "SmoothGrad"]
-    # dispatch through CAMS: the same maps as the classes themselves, for the same target class
-    for name, cls in CAMS.items():
-        with cls(m) as cam:
-            torch.testing.assert_close(fig.maps[name], cam(x, targets=2))
-    sal = saliency(m, x, targets=2)
-    torch.testing.assert_close(fig.maps["saliency"], sal / sal.amax(dim=(1, 2), keepdim=True))
-    assert all(float(v.max()) <= 1 + 1e-6 and float(v.min()) >= 0 for v in fig.maps.values())
-    # default targets: the predicted class, the same for every method
-    fig = show_cams(m, x, methods=("gradcam",))
-    with GradCAM(m) as cam:
-        torch.testing.assert_close(fig.maps["gradcam"], cam(x, targets=m(x).argmax(1)))
-    with pytest.raises(ValueError, match="unknown methods"):
-        show_cams(m, x, methods=("gradcum",))
-    with pytest.raises(ValueError, match="unknown method"):
-        explain(m, x, "lime")
-    # a grid of several models' maps with titles per cell, and a raw (not overlaid) row
-    grid = show_map_grid(x, {"model A": (fig.maps["gradcam"], ["p"] * 4), "low-res": torch.rand(4, 3, 3)})
-    assert len(grid.axes) == 12 and grid.axes[4].get_title() == "p"
-    with pytest.raises(ValueError, match="one map per image"):
-        show_map_grid(x, {"short": torch.rand(2, 12, 12)})

@@ -5,14 +5,14 @@ forward and backward pass; a variant overrides one method, :meth:`BaseCAM.cam_we
 turns the target layer's activations ``A`` and gradients ``dy_c/dA`` into one weight per channel.
 Hooks are released by :meth:`BaseCAM.release` (or by leaving a ``with`` block). Everything here
 returns tensors; drawing is separate: the pure function :func:`overlay` and the grid
-:func:`show_cams` (an image row plus an overlay row per method).
+:func:`clskit.camgrid.show_cam_grid` (an image row plus an overlay row per method).
 
 | module        | holds                                                                   |
 |---------------|-------------------------------------------------------------------------|
 | ``cam``       | :class:`BaseCAM`, :class:`GradCAM`, :class:`GradCAMPlusPlus`, ``CAMS``, ``last_conv_layer`` |
 | ``gradients`` | ``saliency``, ``smoothgrad``                                            |
 | ``attention`` | ``attention_rollout``, ``rollout_map``                                  |
-| ``drawing``   | ``overlay``, ``explain``, ``show_map_grid``, ``show_cams``              |
+| ``drawing``   | ``overlay``, ``explain``                                       |
 
 Example:
     >>> from clskit.models import create_model
@@ -26,8 +26,8 @@ import torch  # noqa: F401  (for the example above)
 
 from .attention import attention_rollout, rollout_map
 from .cam import CAMS, BaseCAM, GradCAM, GradCAMPlusPlus, _as_targets, _normalize, last_conv_layer  # noqa: F401
-from .drawing import METHOD_TITLES, explain, overlay, show_cams, show_map_grid
+from .drawing import METHOD_TITLES, explain, overlay
 from .gradients import _input_gradient, _reduce, saliency, smoothgrad  # noqa: F401
 
 __all__ = ["BaseCAM", "CAMS", "GradCAM", "GradCAMPlusPlus", "METHOD_TITLES", "attention_rollout", "explain",
-           "last_conv_layer", "overlay", "rollout_map", "saliency", "show_cams", "show_map_grid", "smoothgrad"]
+           "last_conv_layer", "overlay", "rollout_map", "saliency", "smoothgrad"]
