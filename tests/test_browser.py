@@ -183,7 +183,13 @@ def test_every_widget_renders_and_reacts(lab, page):
     cell = next(c for h, c in by_heading.items() if "photo upload" in h)
     before = _state(cell)
     photo = sorted((data_path("imagenette_mini") / "val" / "golf ball").glob("*.jpg"))[0]
-    cell.query_selector("input[type=file]").set_input_files(str(photo))
+    file_input = cell.query_selector("input[type=file]")
+    if file_input is not None:
+        file_input.set_input_files(str(photo))
+    else:  # ipywidgets 8 keeps the <input> outside the widget's DOM: click the button, answer the file chooser
+        with page.expect_file_chooser(timeout=30_000) as chooser:
+            cell.query_selector(".widget-upload, .jupyter-widget-file-upload, button:has-text('Upload')").click()
+        chooser.value.set_files(str(photo))
     assert _wait_change(cell, before, timeout=60), "uploading a photo changed nothing on screen"
     assert "golf ball" in cell.inner_text() and cell.query_selector(".jp-OutputArea img") is not None
     cell.screenshot(path=str(screenshot.__globals__["ARTIFACTS"] / "gallery_upload.png"))
