@@ -356,3 +356,22 @@ def test_uploaded_bytes_go_through_the_same_reader(tmp_path):
         read_image(HTML, 16, name="cat.jpg")
     with pytest.raises(ImageReadError, match="empty"):
         read_image(b"", 16)
+
+
+def test_damaged_file_error_names_the_file_not_its_absolute_path(tmp_path, monkeypatch):
+    # some Pillow errors repeat the file's path; a message shown in a notebook must not carry a local path
+    from PIL import Image
+
+    from clskit.datasets.images import ImageReadError, read_image
+
+    p = tmp_path / "photo.jpg"
+    Image.new("RGB", (8, 8)).save(p)
+
+    def broken(fp, *a, **k):
+        raise OSError(f"broken data stream when reading image file {fp}")
+
+    monkeypatch.setattr(Image, "open", broken)
+    with pytest.raises(ImageReadError) as e:
+        read_image(p)
+    assert str(e.value).startswith("photo.jpg is truncated or damaged") and str(tmp_path) not in str(e.value)
+    assert "image file photo.jpg" in e.value.reason

@@ -168,3 +168,13 @@ def test_errors_name_the_problem():
         replace_head(nn.Linear(2, 2), 0)
     with pytest.raises(ValueError, match="classifier head"):
         find_head(nn.Sequential(nn.ReLU()))
+
+
+def test_pretrained_without_num_classes_keeps_the_imagenet_head():
+    # the default used to be 10 everywhere, silently replacing a pretrained 1000-class head with a random one
+    m = create_model("efficientnet_lite0", pretrained=True)
+    assert m.pretrained_cfg["num_classes"] == 1000 and m.pretrained_cfg["label_names"][1] == "goldfish"
+    assert create_model("efficientnet_lite0", pretrained=True, num_classes=5).pretrained_cfg["num_classes"] == 5
+    assert create_model("small_cnn")(torch.zeros(1, 3, 16, 16)).shape == (1, 10)
+    with pytest.raises(ValueError, match="at least 1"):
+        create_model("small_cnn", num_classes=0)

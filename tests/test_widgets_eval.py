@@ -30,7 +30,7 @@ def test_confusion_widget_click_shows_most_confident_first(agg_pyplot, multiclas
     assert len(w.shown_indices) == min(3, len(idx)) and set(w.shown_indices) <= set(idx)
     conf = p[w.shown_indices, pred]
     assert np.all(np.diff(conf) <= 0) and conf[0] == p[idx, pred].max()
-    assert f"{len(idx)} images" in w.info.value and w.gallery.value[:4] == b"\x89PNG"
+    assert (f"{len(idx)} image" + ("" if len(idx) == 1 else "s")) in w.info.value and w.gallery.value[:4] == b"\x89PNG"
     assert w.buttons[(int(true), int(pred))].layout.border.startswith("2px")
     # normalise toggle rewrites the cells in place
     w.normalise.value = "recall (rows)"
@@ -41,6 +41,27 @@ def test_confusion_widget_click_shows_most_confident_first(agg_pyplot, multiclas
     assert w.matrix.shape == (2, 2) and set(w.buttons) == {(1, 1), (1, 3), (3, 1), (3, 3)}
     with pytest.raises(ValueError, match="outside"):
         w.select(4, 0)
+
+
+def test_confusion_widget_ten_long_named_classes_keep_every_column(agg_pyplot):
+    # Imagenette's ten classes: the grid must keep its full width (it used to be squeezed by the text beside
+    # it, clipping the last column), names are escaped and cut with a tooltip, and one image is "1 image"
+    names = ["tench", "English springer", "cassette player", "chain saw", "church", "French horn",
+             "garbage truck", "gas pump", "golf ball", "parachute <b>"]
+    y = np.repeat(np.arange(10), 3)
+    p = np.full((30, 10), 0.01)
+    p[np.arange(30), y] = 0.91
+    p[0] = 0.01
+    p[0, 9] = 0.91                              # one tench predicted as the last class
+    w = ConfusionMatrixWidget(np.zeros((30, 1, 4, 4), np.uint8), y, p, classes=names)
+    assert len(w.buttons) == 100 and w.grid.layout.flex == "0 0 auto"
+    assert w.grid.layout.width == f"{70 + 10 * 47}px"
+    assert w.grid.layout.grid_template_columns == "70px repeat(10, 46px)"
+    headers = [c.value for c in w.grid.children[1:11]]
+    assert "title='English springer'" in headers[1] and "&lt;b&gt;" in headers[9] and "<b>" not in headers[9]
+    w.select(0, 9)
+    assert "1 image;" in w.info.value and "1 images" not in w.info.value
+    assert w.buttons[(0, 9)].tooltip.endswith("1 image")
 
 
 def test_confusion_widget_many_classes_filter_and_from_learner(agg_pyplot):

@@ -193,7 +193,12 @@ def open_image(source: str | os.PathLike | bytes, name: str | None = None):
     except Image.DecompressionBombError as e:
         raise ImageReadError(path, f"too large to open safely ({e})", "shrink it first") from None
     except (OSError, SyntaxError, ValueError, EOFError) as e:  # Pillow's ways of saying "damaged"
-        raise ImageReadError(path, f"truncated or damaged ({type(e).__name__}: {str(e)[:80]})",
+        # Pillow's message may repeat the file's absolute path: name the file only (messages are shown in
+        # notebooks, and a stored output must not carry a local path)
+        detail = str(e)
+        for where in {str(fp), str(Path(fp).resolve())} if isinstance(fp, Path) else ():
+            detail = detail.replace(where, path.name)
+        raise ImageReadError(path, f"truncated or damaged ({type(e).__name__}: {detail[:80]})",
                              "copy or download it again, or delete it") from None
 
 

@@ -69,14 +69,15 @@ def list_models(pattern: str = "*", source: str = "kit") -> list[str]:
     return names
 
 
-def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, in_chans: int = 3,
+def create_model(name: str, *, num_classes: int | None = None, pretrained: bool = False, in_chans: int = 3,
                  **kwargs) -> nn.Module:
     """Create a model by name with a classifier head for ``num_classes``.
 
     Args:
         name: a kit model (see :func:`list_models`), ``"tv:<torchvision name>"``, or a timm name
             (optionally ``"timm:<name>"``).
-        num_classes: outputs of the classifier head.
+        num_classes: outputs of the classifier head. ``None`` (the default) keeps the pretrained weights'
+            own head when ``pretrained=True`` (ImageNet's 1000 classes), and means 10 otherwise.
         pretrained: load pretrained weights (hub weights for timm/torchvision names need internet).
         in_chans: input channels (1 for grey images).
         **kwargs: passed to the model function.
@@ -92,13 +93,17 @@ def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, 
         >>> m(torch.zeros(2, 1, 8, 8)).shape
         torch.Size([2, 10])
     """
+    if num_classes is None and not pretrained:
+        num_classes = 10
     _check_create_args(name, num_classes, in_chans)
+    # with pretrained weights and no num_classes, each builder keeps the weights' own head (its default)
+    head = {} if num_classes is None else {"num_classes": num_classes}
     if name in _REGISTRY:
-        return _REGISTRY[name](num_classes=num_classes, pretrained=pretrained, in_chans=in_chans, **kwargs)
+        return _REGISTRY[name](pretrained=pretrained, in_chans=in_chans, **head, **kwargs)
     if name.startswith("tv:"):
         if pretrained:
             from .hub import create_torchvision_model
-            return create_torchvision_model(name[3:], num_classes=num_classes, pretrained=pretrained, **kwargs)
+            return create_torchvision_model(name[3:], pretrained=pretrained, **head, **kwargs)
         return _torchvision_random(name[3:], num_classes=num_classes, in_chans=in_chans, **kwargs)
     import timm
 
@@ -110,7 +115,7 @@ def create_model(name: str, *, num_classes: int = 10, pretrained: bool = False, 
         )
     if pretrained:
         from .hub import create_timm_pretrained
-        return create_timm_pretrained(timm_name, num_classes=num_classes, in_chans=in_chans, **kwargs)
+        return create_timm_pretrained(timm_name, in_chans=in_chans, **head, **kwargs)
     return timm.create_model(timm_name, pretrained=False, num_classes=num_classes, in_chans=in_chans, **kwargs)
 
 
@@ -119,10 +124,10 @@ def _check_create_args(name, num_classes, in_chans) -> None:
 
     if not isinstance(name, str) or not name:
         raise TypeError(f"the model name must be a string such as 'small_cnn'; got {name!r}. See list_models()")
-    for arg, value in (("num_classes", num_classes), ("in_chans", in_chans)):
+    for arg, value in (("num_classes", 1 if num_classes is None else num_classes), ("in_chans", in_chans)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise TypeError(f"{arg} must be a whole number; got {value!r}")
-    if num_classes < 1:
+    if num_classes is not None and num_classes < 1:
         raise ValueError(f"num_classes must be at least 1; got {num_classes} (it is the number of outputs: "
                          "the number of classes of the data, e.g. len(train.classes))")
     if in_chans < 1:

@@ -11,6 +11,7 @@ Example:
 """
 from __future__ import annotations
 
+import html
 from typing import Sequence
 
 import numpy as np
@@ -35,6 +36,10 @@ def cell_indices(targets, probs, true: int, pred: int) -> np.ndarray:
     y, p = check_single_label(targets, probs)
     idx = np.flatnonzero((y == true) & (p.argmax(1) == pred))
     return idx[np.argsort(-p[idx, pred], kind="stable")]
+
+
+def _images(n: int) -> str:
+    return f"{n} image" if n == 1 else f"{n} images"
 
 
 def image_grid_png(images, titles: Sequence[str], ncols: int = 6, size: float = 1.3) -> bytes:
@@ -104,7 +109,11 @@ class ConfusionMatrixWidget:
         self.normalise.observe(lambda _: self._refresh_grid(), names="value")
         self.class_filter.observe(lambda _: self._build_grid(), names="value")
         controls = W.HBox([self.normalise] + ([self.class_filter] if k > 2 else []))
-        self.widget = W.VBox([controls, W.HBox([self.grid, self.info]), self.gallery])
+        # the grid keeps its full width (flex 0 0 auto) and the text wraps below it when the output area is
+        # narrow; without this the HBox shrinks the grid and clips its last column (10 classes and more)
+        self.info.layout = W.Layout(flex="1 1 200px", min_width="200px")
+        body = W.HBox([self.grid, self.info], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.widget = W.VBox([controls, body, self.gallery])
         self._build_grid()
 
     @classmethod
@@ -155,20 +164,26 @@ class ConfusionMatrixWidget:
 
         v = self.visible_classes
         n = len(v)
-        cell = "46px" if n <= 10 else "34px"
-        head = lambda text: W.HTML(f"<div style='font-size:11px;text-align:center;overflow:hidden'>{text}</div>",
+        cell_px = 46 if n <= 10 else 34
+        cell = f"{cell_px}px"
+        # a long class name ("cassette player") is cut to the cell's width; the full name is its tooltip
+        head = lambda text: W.HTML(f"<div title='{html.escape(text, quote=True)}' style='font-size:11px;text-align:center;"
+                                   f"overflow:hidden;text-overflow:ellipsis;white-space:nowrap'>{html.escape(text)}</div>",
                                    layout=W.Layout(width=cell))
         children = [W.HTML("<small>true ↓ pred →</small>", layout=W.Layout(width="70px"))]
         children += [head(self.classes[j]) for j in v]
         self.buttons = {}
         for i in v:
-            children.append(W.HTML(f"<div style='font-size:11px'>{self.classes[i]}</div>", layout=W.Layout(width="70px")))
+            children.append(W.HTML(f"<div style='font-size:11px;line-height:1.1'>{html.escape(self.classes[i])}</div>",
+                                   layout=W.Layout(width="70px")))
             for j in v:
                 b = W.Button(layout=W.Layout(width=cell, height="30px", padding="0px"))
                 b.on_click(lambda _, i=i, j=j: self.select(i, j))
                 self.buttons[(i, j)] = b
                 children.append(b)
         self.grid.layout.grid_template_columns = f"70px repeat({n}, {cell})"
+        self.grid.layout.flex = "0 0 auto"
+        self.grid.layout.width = f"{70 + n * (cell_px + 1)}px"    # columns + 1 px gaps: never squeezed
         self.grid.children = children
         self._refresh_grid()
 
@@ -187,7 +202,7 @@ class ConfusionMatrixWidget:
                 btn.description = f"{val:.2f}" if normalised else str(int(val))
                 btn.style.button_color = to_hex(blues(0.1 + 0.8 * val / top))
                 btn.style.text_color = "white" if val / top > 0.5 else "black"
-                btn.tooltip = f"true {self.classes[i]}, predicted {self.classes[j]}: {int(self.counts[i, j])} images"
+                btn.tooltip = f"true {self.classes[i]}, predicted {self.classes[j]}: {_images(int(self.counts[i, j]))}"
                 btn.layout.border = "2px solid crimson" if self.selected == (i, j) else ""
 
     def select(self, true: int, pred: int) -> "ConfusionMatrixWidget":
@@ -200,7 +215,7 @@ class ConfusionMatrixWidget:
         self.shown_indices = idx[: self.max_images]
         t, p = self.classes[true], self.classes[pred]
         kind = "correct" if true == pred else "mistakes"
-        self.info.value = (f"<b>true {t} → predicted {p}</b> ({kind}): {len(idx)} images"
+        self.info.value = (f"<b>true {t} → predicted {p}</b> ({kind}): {_images(len(idx))}"
                            + (f"; showing the {len(self.shown_indices)} most confident" if len(idx) else ""))
         if len(self.shown_indices):
             conf = self.probs[self.shown_indices, pred]
