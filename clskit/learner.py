@@ -342,11 +342,10 @@ class Learner:
             x = x[None]
         if x.ndim != 4:
             raise ValueError(f"predict expects (C, H, W) or (B, C, H, W); got shape {tuple(x.shape)}")
-        x = x.float().div(255) if x.dtype == torch.uint8 else x.float()  # uint8 images hold 0-255
-        if transform is not None:
-            x = transform(x)
-        self.model.to(self.device).eval()
-        p = self.activation(self.model(x.to(self.device)).float()).cpu()
+        from .inference import predict_probs   # the one prediction loop (eval mode, no gradients)
+
+        self.model.to(self.device)
+        p = predict_probs(self.model, x, transform, multilabel=self.multilabel).cpu()
         return p[0] if single else p
 
     # -- persistence ----------------------------------------------------------------------

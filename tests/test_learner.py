@@ -176,6 +176,9 @@ def test_predictions_and_default_callbacks():
     assert probs.shape == (24, 2) and torch.allclose(probs.sum(1), torch.ones(24))
     x = learn.dls.valid.dataset.float_images(slice(0, 3))
     assert torch.allclose(learn.predict(x), probs[:3], atol=1e-6)
+    raw = learn.dls.valid.dataset.images[:3]                          # uint8 0-255: the same probabilities
+    assert torch.allclose(learn.predict(raw), learn.predict(raw.float() / 255), atol=1e-6)
+    assert learn.predict(raw[0]).shape == (2,) and not learn.model.training
     assert learn.cb(ProgressCB) is None and learn.cb(TerminateOnNaNCB) is not None
     live = tiny_learner(live=True, progress=True)
     assert live.cb(LiveCurvesCB) is not None and live.cb(ProgressCB) is None  # the status line replaces the bar
