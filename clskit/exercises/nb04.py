@@ -41,11 +41,13 @@ def _attention(fn, c):
 
 @exercise("04.3", "Parameters of the patch embedding")
 def _patch(answer, c):
-    want = 64 * 1 * 4 * 4 + 64                         # 1,088
+    want = 64 * 1 * 2 * 2 + 64                         # 320 (the notebook's ViT: 2x2 patches of 8x8 digits)
     c.expect(answer == want, f"{want:,} is right", f"{answer!r} is not the parameter count")
-    if answer == 64 * 16:
+    if answer == 64 * 4:
         return "add the bias: one per output channel (64)"
-    return "a 4x4 convolution from 1 to 64 channels: 64 * 1 * 4 * 4 weights + 64 biases"
+    if answer == 64 * 1 * 4 * 4 + 64:
+        return "that is a 4x4 patch embedding; the notebook's ViT cuts its 8x8 digits into 2x2 patches"
+    return "a 2x2 convolution from 1 to 64 channels: 64 * 1 * 2 * 2 weights + 64 biases"
 
 
 def _read_gap_trend(measured):
