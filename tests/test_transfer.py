@@ -97,6 +97,27 @@ def test_embedding_cache_memory_and_disk(tmp_path, monkeypatch):
     assert calls == [6, 6]
 
 
+def test_embedding_cache_reuses_rows_of_images_seen_before(tmp_path, monkeypatch):
+    transfer.clear_embedding_cache()
+    m = create_model("small_cnn", num_classes=3)
+    x = (torch.rand(8, 3, 16, 16) * 255).to(torch.uint8)
+    calls = []
+    real = transfer.features
+    monkeypatch.setattr(transfer.embeddings, "features", lambda model, xb: calls.append(len(xb)) or real(model, xb))
+    whole = embed(m, x, cache_dir=tmp_path)
+    part = embed(m, x[[5, 1, 2]], cache_dir=tmp_path)                     # a subset: no forward pass
+    assert calls == [8] and torch.equal(part, whole[[5, 1, 2]])
+    more = torch.cat([x[:2], (torch.rand(3, 3, 16, 16) * 255).to(torch.uint8)])
+    mixed = embed(m, more, cache_dir=tmp_path)                            # only the 3 new images run
+    assert calls == [8, 3] and torch.equal(mixed[:2], whole[:2])
+    assert torch.allclose(mixed, embed(m, more, cache=False), atol=1e-5)  # same values as computed afresh
+    embed(m, x[:3], transform=lambda b: b * 0.5, cache_dir=tmp_path)      # another transform: computed
+    assert calls[-1] == 3
+    transfer.clear_embedding_cache()
+    embed(m, x[:4], cache_dir=tmp_path)                                   # memory cleared: computed again
+    assert calls[-1] == 4
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_probe_folds_into_a_linear_layer(n_classes):
     rng = np.random.default_rng(0)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import torch
 import torch.nn as nn
 
 from ..inference import accuracy_of, predict_probs
@@ -159,7 +160,12 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
         learn.param_groups = None
     if strategy in ("full", "scratch"):
         learn.fit(epochs, lr=lr)
-    acc = evaluate_accuracy(model, valid, tfm)
+    if strategy == "scratch":
+        acc = evaluate_accuracy(model, valid, tfm)
+    else:   # the trained backbone's features (channels-last batches, faster on CPU), then its head
+        with torch.inference_mode():
+            logits = model.get_submodule(head_name(model))(embed(model, valid, transform=tfm, cache=False))
+        acc = float((logits.argmax(1) == valid.targets).float().mean())
     return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train),
                           list(learn.history), learn, len(valid))
 
