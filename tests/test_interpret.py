@@ -99,6 +99,41 @@ def test_saliency_is_the_absolute_input_gradient():
     torch.testing.assert_close(saliency(model, x, targets, reduce="mean"), g.abs().mean(1))
 
 
+def test_saliency_in_small_batches_equals_one_pass():
+    # batches bound the memory of the backward pass; the maps must not depend on them
+    model, _ = _small_cnn()
+    x = torch.rand(5, 3, 32, 32, generator=torch.Generator().manual_seed(2))
+    one_pass = saliency(model, x, [0, 1, 2, 3, 4], batch_size=5)
+    for batch_size in (1, 2, None):
+        torch.testing.assert_close(saliency(model, x, [0, 1, 2, 3, 4], batch_size=batch_size), one_pass)
+    torch.testing.assert_close(saliency(model, x, 3, batch_size=2), saliency(model, x, [3] * 5, batch_size=5))
+    torch.testing.assert_close(saliency(model, x, batch_size=2), saliency(model, x, model(x).argmax(1), batch_size=5))
+    with pytest.raises(ValueError, match="3 targets for 5 images"):
+        saliency(model, x, [0, 1, 2], batch_size=2)
+    with pytest.raises(ValueError, match="batch_size"):
+        saliency(model, x, batch_size=0)
+
+
+def test_cam_backpropagates_from_the_target_layer_only():
+    # the layers before the target record no graph: no weight gets a gradient, frozen or not, and the
+    # maps equal those of a full backward pass (checked against pytorch-grad-cam above)
+    model, layer = _small_cnn()
+    with GradCAM(model, layer) as cam:
+        maps = cam(torch.rand(2, 3, 32, 32), targets=[1, 2])
+        assert all(p.grad is None for p in model.parameters())
+        model(torch.rand(1, 3, 32, 32)).sum()        # a plain forward pass while the hook is on: untouched
+    assert maps.shape == (2, 32, 32) and torch.is_grad_enabled()
+    with torch.no_grad():                           # works inside no_grad too, and leaves it on
+        with GradCAM(model, layer) as cam:
+            torch.testing.assert_close(cam(torch.ones(1, 3, 32, 32), [1]), cam(torch.ones(1, 3, 32, 32), [1]))
+        assert not torch.is_grad_enabled()
+    frozen = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(4, 4, 3, padding=1),
+                           nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+    frozen.requires_grad_(False)                    # and an in-place ReLU right after the target layer
+    with GradCAM(frozen, frozen[2]) as cam:
+        assert cam(torch.rand(2, 3, 8, 8)).shape == (2, 8, 8)
+
+
 def test_smoothgrad_averages_noisy_gradients_and_repeats():
     model, _ = _small_cnn()
     x = torch.rand(1, 3, 32, 32)

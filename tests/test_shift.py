@@ -27,6 +27,8 @@ def test_corruptions_against_references():
     x = torch.rand(1, 3, 32, 32)
     assert torch.allclose(corrupt(x, "brightness", 2), (x + 0.2).clamp(0, 1))
     assert torch.allclose(corrupt(x, "gaussian_blur", 3), TF.gaussian_blur(x, [7, 7], [1.0, 1.0]))
+    big = torch.rand(2, 3, 96, 96)         # severity 5 at 96 px: sigma 6, a 37x37 kernel (two 1-D passes)
+    assert torch.allclose(corrupt(big, "gaussian_blur", 5), TF.gaussian_blur(big, [37, 37], [6.0, 6.0]), atol=1e-5)
     # JPEG: what OpenCV-free Pillow gives for a file saved at quality 25
     import io
     out = corrupt(x, "jpeg", 1)
@@ -57,6 +59,17 @@ def test_corrupt_dataset_and_augment():
     out = aug(x)
     changed = (out - x).abs().flatten(1).amax(1) > 0
     assert 0 < changed.sum() < len(x) and torch.equal(x, ds.float_images())
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_corrupt_dataset_in_batches_equals_the_whole_set_at_once(name):
+    # batches keep one float copy at a time; the seeded noise must not change with the batch size
+    ds = load_dataset("shapes", n_per_class=5, size=24, seed=3)
+    whole = (corrupt(ds.float_images(), name, 4, seed=7).clamp(0, 1) * 255).round().to(torch.uint8)
+    for batch_size in (3, 32):
+        assert torch.equal(corrupt_dataset(ds, name, 4, seed=7, batch_size=batch_size).images, whole)
+    with pytest.raises(ValueError, match="batch_size"):
+        corrupt_dataset(ds, name, 4, batch_size=0)
 
 
 def test_adabn_matches_target_statistics():

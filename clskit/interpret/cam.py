@@ -62,16 +62,22 @@ class BaseCAM:
         self.activations: torch.Tensor | None = None
         self.gradients: torch.Tensor | None = None
         self.logits: torch.Tensor | None = None
-        # A forward hook stores A and hangs a tensor hook on it for dy/dA (a full backward hook on
-        # the module misbehaves with in-place ReLUs; pytorch/pytorch#61519).
+        self._leaf: torch.Tensor | None = None
+        self._computing = False
+        # A forward hook replaces A by a copy that starts a new graph (a full backward hook on the
+        # module misbehaves with in-place ReLUs; pytorch/pytorch#61519).
         self._handle = self.target_layer.register_forward_hook(self._save)
 
     def _save(self, module, inputs, output):
-        self.activations = output.detach()
-        if output.requires_grad:
-            def store(grad):
-                self.gradients = grad.detach()
-            output.register_hook(store)
+        if not self._computing:                      # a forward pass of the model outside __call__: leave it alone
+            return None
+        # The layers before the target run without a graph (see __call__); from here on autograd
+        # records, starting at a leaf copy of A. So the backward pass stops at the target layer and
+        # no weight gradient is ever computed: a CAM costs about one forward pass, frozen weights or not.
+        torch.set_grad_enabled(True)                 # undone when __call__'s no_grad block ends
+        self._leaf = output.detach().requires_grad_(True)
+        self.activations = self._leaf.detach()
+        return self._leaf.clone()                    # a non-leaf, so in-place ops after the layer are allowed
 
     def cam_weights(self, activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
         """One weight per channel, ``(B, K)``, from ``A`` and ``dy_c/dA`` (both ``(B, K, h, w)``)."""
@@ -90,17 +96,26 @@ class BaseCAM:
             x = x[None]
         if x.ndim != 4:
             raise ValueError(f"expected images (B, C, H, W); got shape {tuple(x.shape)}")
-        x = x.detach().requires_grad_(True)  # makes A require grad even when the early layers are frozen
-        self.gradients = None
-        with torch.enable_grad():
-            logits = self.model(x)
-            targets = _as_targets(targets, logits)
-            self.model.zero_grad(set_to_none=True)
-            logits.gather(1, targets[:, None]).sum().backward()
-        self.logits = logits.detach()
-        if self.activations is None or self.gradients is None:
+        self.activations = self.gradients = self._leaf = None
+        self._computing = True
+        try:
+            with torch.no_grad():                    # the hook turns the graph on at the target layer
+                logits = self.model(x.detach())
+        finally:
+            self._computing = False
+        targets = _as_targets(targets, logits)
+        if self._leaf is None or not logits.requires_grad:
             raise RuntimeError(f"the target layer {type(self.target_layer).__name__} produced no gradient; "
                                "pick a layer on the path from input to logits")
+        with torch.enable_grad():                    # also when the caller is inside torch.no_grad()
+            score = logits.gather(1, targets[:, None]).sum()
+        # dy_c/dA only: torch.autograd.grad leaves the weights' .grad alone
+        (grad,) = torch.autograd.grad(score, self._leaf, allow_unused=True)
+        self.logits, self._leaf = logits.detach(), None
+        if grad is None:
+            raise RuntimeError(f"the target layer {type(self.target_layer).__name__} produced no gradient; "
+                               "pick a layer on the path from input to logits")
+        self.gradients = grad
         if self.activations.ndim != 4:
             raise ValueError(f"the target layer's output has shape {tuple(self.activations.shape)}; CAMs need "
                              "(B, K, h, w) feature maps (for a ViT use attention_rollout)")
@@ -119,7 +134,7 @@ class BaseCAM:
         if getattr(self, "_handle", None) is not None:
             self._handle.remove()
             self._handle = None
-        self.activations = self.gradients = None
+        self.activations = self.gradients = self._leaf = None
 
     def __enter__(self):
         return self

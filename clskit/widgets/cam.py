@@ -4,6 +4,11 @@ Built once (controls, one ``ipywidgets.Image`` updated in place, an HTML panel o
 predictions); moving a control calls the pure functions of :mod:`clskit.interpret` and re-renders.
 Hooks are attached only while a map is computed, so the viewer leaves the model clean.
 
+A redraw does only the work that changed: the predictions of each image (one forward pass) and each
+(image, class, method) map are computed once and kept, so going back to an image, or moving the
+heat-map slider, only blends and encodes a small PNG. The CAMs themselves cost about one forward
+pass (:class:`clskit.interpret.BaseCAM` back-propagates from the target layer only).
+
 Example:
     >>> v = CAMViewer(model, images, classes, targets=targets)     # doctest: +SKIP
     >>> v.index.value = 5; v.target.value = 2; v.method.value = "gradcam++"  # doctest: +SKIP
@@ -57,7 +62,7 @@ class CAMViewer:
     Attributes:
         index, target, method, alpha: the controls (set ``.value`` to drive the viewer from Python).
         image: the ``ipywidgets.Image`` showing the overlay; ``info``: the HTML predictions panel.
-        heatmap: the last computed ``(H, W)`` map; ``top_predictions``: ``[(class, prob), ...]``.
+        heatmap: the ``(H, W)`` map shown; ``top_predictions``: ``[(class, prob), ...]``.
         widget: the whole view.
     """
 
@@ -89,18 +94,33 @@ class CAMViewer:
                               W.HBox([self.image, self.info])])
         self.heatmap: torch.Tensor | None = None
         self.top_predictions: list[tuple[str, float]] = []
+        self._probs: dict[int, torch.Tensor] = {}                    # image index -> (num_classes,) probabilities
+        self._maps: dict[tuple[int, int, str], torch.Tensor] = {}    # (image, class, method) -> (H, W) map
         self._update()
 
+    def probabilities(self, i: int) -> torch.Tensor:
+        """The model's class probabilities for image ``i``, computed on the first visit and kept."""
+        if i not in self._probs:
+            with torch.no_grad():
+                self._probs[i] = torch.softmax(self.model(self.images[i][None]), -1)[0]
+        return self._probs[i]
+
+    def map_for(self, i: int, target: int, method: str) -> torch.Tensor:
+        """The ``(H, W)`` map of ``method`` for image ``i`` and class ``target``, computed once and kept."""
+        key = (i, target, method)
+        if key not in self._maps:
+            self._maps[key] = heatmap_for(self.model, self.images[i], target, method, self.target_layer)
+        return self._maps[key]
+
     def _update(self, change=None) -> None:
-        x = self.images[self.index.value]
-        with torch.no_grad():
-            probs = torch.softmax(self.model(x[None]), -1)[0]
-        top = probs.topk(self.top_k)
-        self.top_predictions = [(self.classes[i], float(p)) for p, i in zip(top.values, top.indices)]
-        target = None if self.target.value == PREDICTED else int(self.target.value)
-        explained = self.classes[int(top.indices[0]) if target is None else target]
-        self.heatmap = heatmap_for(self.model, x, target, self.method.value, self.target_layer)
-        self.image.value = array_to_png(overlay(x, self.heatmap, alpha=self.alpha.value), self.scale)
+        i = self.index.value
+        top = self.probabilities(i).topk(self.top_k)
+        self.top_predictions = [(self.classes[c], float(p)) for p, c in zip(top.values, top.indices)]
+        # "predicted" is the top class, so its map is shared with choosing that class by name
+        target = int(top.indices[0]) if self.target.value == PREDICTED else int(self.target.value)
+        explained = self.classes[target]
+        self.heatmap = self.map_for(i, target, self.method.value)
+        self.image.value = array_to_png(overlay(self.images[i], self.heatmap, alpha=self.alpha.value), self.scale)
         rows = "".join(f"<tr><td>{c}</td><td style='text-align:right'>{p:.1%}</td></tr>" for c, p in self.top_predictions)
         truth = "" if self.targets is None else f"<p>true class: <b>{self.classes[int(self.targets[self.index.value])]}</b></p>"
         self.info.value = (f"<div style='padding-left:1em'>{truth}<p>top predictions</p><table>{rows}</table>"
