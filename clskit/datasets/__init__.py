@@ -3,7 +3,7 @@
 As in timm, this package imports the modules that register loaders (each holds
 ``@register_dataset`` functions); the registry itself imports none of them.
 """
-from . import digits, embedded, remote, synthetic  # noqa: F401  (they register their datasets)
+from . import digits, embedded, font_digits, remote, synthetic  # noqa: F401  (they register their datasets)
 from .base import ArrayLoader, DataLoaders, ImageDataset
 from .embedded import data_path
 from .registry import list_datasets, load_dataset, register_dataset
