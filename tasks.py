@@ -96,7 +96,7 @@ def lab(args: list[str]) -> None:
 def test(args: list[str]) -> int:
     setup()
     ensure_chromium()
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONHASHSEED="0", CLSKIT_STRICT_CLAIMS="1")  # a failed claim check fails nbval
     cmd = [PY, "-m", "pytest", "tests", "notebooks", "--nbval-lax",
            "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *args]
     say("running: " + " ".join(str(c) for c in cmd[2:]))

@@ -45,13 +45,15 @@ _EXPORTS = {
     "train_transfer": "transfer", "embed": "transfer", "linear_probe": "transfer",
     "evaluate_episodes": "fewshot", "corrupt": "shift", "adapt_bn": "shift",
     "Predictor": "predict", "export_model": "predict", "predict_probs": "inference",
+    # lessons: statistics and claim checks
+    "wilson_interval": "stats", "spread": "stats", "paired_difference": "stats", "claim": "claims",
 }
 
 __all__ = sorted(_EXPORTS)
 _SUBMODULES = {"datasets", "models", "metrics", "exercises", "transforms", "widgets", "displays", "callbacks",
                "learner", "losses", "interpret", "efficiency", "transfer", "fewshot", "shift", "utils", "ensemble",
                "predict", "imbalance", "plots", "features", "checkpoint", "notebooks", "distributed", "fastai_interop",
-               "inference", "projection"}
+               "inference", "projection", "stats", "claims"}
 
 
 def __getattr__(name: str):

@@ -142,8 +142,9 @@ def run_notebook(path: Path, write: bool = True, timeout: int = 600) -> RunResul
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    env_before = os.environ.get("CLSKIT_NOTEBOOK_RUN")
+    env_before = {k: os.environ.get(k) for k in ("CLSKIT_NOTEBOOK_RUN", "CLSKIT_STRICT_CLAIMS")}
     os.environ["CLSKIT_NOTEBOOK_RUN"] = "1"
+    os.environ["CLSKIT_STRICT_CLAIMS"] = "1"  # stored outputs never carry a claim the run does not support
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
                             store_widget_state=True)
     _forget_closed_widgets(client)
@@ -167,8 +168,11 @@ def run_notebook(path: Path, write: bool = True, timeout: int = 600) -> RunResul
         err = f"{type(e).__name__}: {e}"[:300]
     seconds = time.perf_counter() - t0
     peak = sampler.stop() if sampler else float("nan")
-    if env_before is None:
-        os.environ.pop("CLSKIT_NOTEBOOK_RUN", None)
+    for key, value in env_before.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     if write and not err:
         _clean(nb)
         nbformat.write(nb, path)
