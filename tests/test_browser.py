@@ -96,6 +96,16 @@ def _wait_change(cell, before: str, timeout: float = 20.0) -> bool:
     return False
 
 
+def _has_output(cell, timeout: float = 30.0) -> bool:
+    """Whether the cell shows an output, waiting for a widget that renders after the kernel went idle."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if cell.query_selector(".jp-OutputArea-output") is not None:
+            return True
+        time.sleep(0.3)
+    return False
+
+
 def _move_slider(page, cell) -> bool:
     handle = cell.query_selector(".widget-slider .noUi-handle")
     if handle is None:
@@ -162,7 +172,7 @@ def test_every_widget_renders_and_reacts(lab, page):
         heading = cell.evaluate("c => { let p = c.previousElementSibling; return p ? p.innerText.trim() : '' }")
         by_heading[heading] = cell
         cell.scroll_into_view_if_needed()
-        if cell.query_selector(".jp-OutputArea-output") is None:
+        if not _has_output(cell):
             failures.append(f"{heading}: no output")
             continue
         for kind, act in INTERACTIONS.items():
