@@ -97,7 +97,8 @@ def test(args: list[str]) -> int:
     setup()
     ensure_chromium()
     env = dict(os.environ, PYTHONHASHSEED="0", CLSKIT_STRICT_CLAIMS="1")  # a failed claim check fails nbval
-    cmd = [PY, "-m", "pytest", "tests", "notebooks", "--nbval-lax",
+    # tests/, the notebooks (nbval) and every docstring example in the package (--doctest-modules clskit)
+    cmd = [PY, "-m", "pytest", "tests", "notebooks", "clskit", "--doctest-modules", "--nbval-lax",
            "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *args]
     say("running: " + " ".join(str(c) for c in cmd[2:]))
     return subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env).returncode
