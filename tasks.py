@@ -125,7 +125,7 @@ def lock(args: list[str]) -> int:
     frozen = subprocess.run([str(spy), "-m", "pip", "freeze", "--exclude-editable"], check=True,
                             capture_output=True, text=True).stdout
     pins = [ln for ln in frozen.splitlines() if ln and not ln.lower().startswith(("clskit", "-e "))]
-    head = [f"# Versions the clskit test suite passed with (a pip constraints file; `python3 tasks.py lock` rewrites it).",
+    head = ["# Versions the clskit test suite passed with (a pip constraints file; `python3 tasks.py lock` rewrites it).",
             f"# Resolved {datetime.date.today().isoformat()} on Python {platform.python_version()}, {platform.system()} {platform.machine()}.",
             "# Set-up installs these; `python -m clskit doctor` reports installed versions that differ."]
     LOCK.write_text("\n".join(head + pins) + "\n")

@@ -2,7 +2,6 @@
 and the repository root."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

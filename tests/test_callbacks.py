@@ -6,10 +6,7 @@ import math
 import pytest
 import torch
 
-from clskit.callbacks import Callback, LiveCurvesCB, Recorder
-from clskit.datasets import DataLoaders, ImageDataset
-from clskit.learner import Learner
-from clskit.models import create_model
+from clskit.callbacks import Callback, LiveCurvesCB
 
 
 # -- recorder ---------------------------------------------------------------------------------

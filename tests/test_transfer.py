@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 
 from clskit import transfer
 from clskit.datasets import DataLoaders, load_dataset
