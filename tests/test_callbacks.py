@@ -216,6 +216,8 @@ def test_misspelt_callback_method_warns():
                 pass
 
 
+# skipped steps still advance the schedule (as fastai does), which torch notes once with a warning
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`")
 def test_backward_and_step_events_are_cancelled_on_their_own(tiny_learner):
     from clskit.callbacks import CancelBackwardException, CancelStepException
 
@@ -286,6 +288,7 @@ def test_fp16_scaler_scales_the_loss_and_clipping_sees_unscaled_gradients(tiny_l
     assert len(mixed.scales) == len(learn.dls.train)
 
 
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`")
 def test_an_overflowing_fp16_step_is_skipped_and_the_scale_lowered(tiny_learner):
     from clskit.callbacks import MixedPrecisionCB
 

@@ -45,12 +45,11 @@ HYP = {
     "texture": {
         "cycles": (1, 4),            # stripes per image side
         "amplitude": (0.02, 0.12),   # stripe strength around the background colour
-        "checker_amplitude": 0.2,    # peak-to-peak of the checkerboards that replace stripes under shift
-        "checker_cells": (16, 4),    # checker cell side from size // 16 to size // 4 pixels
+        # under shift, checkerboards replace stripes: this peak-to-peak, cells of size // 16 to size // 4 px
+        "checker_amplitude": 0.2, "checker_cells": (16, 4),
     },
-    "edge_blur": 1.2,                # soft-edge width grows by shift * this * size / 32 pixels (defocus)
-    "noise": 0.03,                   # sensor noise std (shapes); + shift * "shift_noise"
-    "shift_noise": 0.05,
+    "edge_blur": 1.2,  # soft-edge width grows by shift * this * size / 32 pixels (defocus)
+    "noise": 0.03, "shift_noise": 0.05,  # sensor noise std (shapes), + shift * shift_noise
     "shapes": {
         "radius": (0.16, 0.3),       # object radius
         "centre": (0.3, 0.7),        # object centre (x and y)
@@ -72,13 +71,11 @@ HYP = {
         "streak_amplitude": (0.01, 0.04),  # each of 3 streak sine waves
         "streak_cycles": (0.5, 2.5),       # their frequency (x 64 / size, radians per pixel)
         "light_gradient": 0.1,       # a light gradient of up to +-this across the image
-        "scratch_start": (0.15, 0.85),     # where a scratch starts (x and y)
-        "scratch_length": (0.3, 0.6),
+        "scratch_start": (0.15, 0.85), "scratch_length": (0.3, 0.6),  # start (x and y) and length
         "scratch_width": (0.5, 1.0),       # x size / 64, + 0.3 pixels
         "scratch_dark": 0.7,               # probability that a scratch is darker than the surface
         "scratch_depth": (0.12, 0.25),
-        "spot_centre": (0.15, 0.85),
-        "spot_radius": (0.03, 0.06),       # x (1 + shift / 2)
+        "spot_centre": (0.15, 0.85), "spot_radius": (0.03, 0.06),  # radius x (1 + shift / 2)
         "spot_dark": 0.8,                  # probability that a spot is darker than the surface
         "spot_depth": (0.15, 0.3),
         "shift_contrast": 0.4,       # under shift s, defects and streaks fade by s * this
@@ -192,18 +189,14 @@ def _counts(n_per_class: int, n_classes: int, imbalance: float) -> np.ndarray:
     return np.maximum(1, np.round(n_per_class * imbalance ** -steps)).astype(int)
 
 
-def _check_label_noise(rate: float) -> None:
-    if not 0 <= rate < 1:
-        raise ValueError(f"label_noise must be a fraction in [0, 1); got {rate}")
-
-
 def _flip_labels(rng, y: np.ndarray, n_classes: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Corrupt exactly ``round(rate * n)`` images' labels; returns the noisy labels and which were hit.
 
     Class indices ``y`` (n,) move to a different random class; a multi-label 0/1 matrix ``y``
     (n, n_classes) gets one random label bit flipped per image hit.
     """
-    _check_label_noise(rate)
+    if not 0 <= rate < 1:
+        raise ValueError(f"label_noise must be a fraction in [0, 1); got {rate}")
     flipped = np.zeros(len(y), bool)
     flipped[rng.choice(len(y), int(round(rate * len(y))), replace=False)] = True
     rows = np.flatnonzero(flipped)
@@ -340,7 +333,6 @@ def shapes_multilabel(n_labels: int = 4, n_images: int = 2000, size: int = 32, *
         raise ValueError(f"n_labels must be between 2 and {len(SHAPES)}; got {n_labels}")
     if not 0 < p_label <= 1:
         raise ValueError(f"p_label must be a probability in (0, 1]; got {p_label}")
-    _check_label_noise(label_noise)
     hyp = HYP["multilabel"]
     rng = np.random.default_rng(seed)
     n = n_images
