@@ -44,6 +44,7 @@ def image_from_bytes(data: bytes, size: int | None = None, name: str = "upload")
         name: the file name, used in the error message.
 
     Example:
+        >>> import io
         >>> from PIL import Image
         >>> buf = io.BytesIO(); Image.new("RGB", (40, 30), "red").save(buf, format="JPEG")
         >>> image_from_bytes(buf.getvalue(), size=16).shape
