@@ -97,7 +97,8 @@ def test(args: list[str]) -> int:
     setup()
     ensure_chromium()
     env = dict(os.environ, PYTHONHASHSEED="0", CLSKIT_STRICT_CLAIMS="1")  # a failed claim check fails nbval
-    cmd = [PY, "-m", "pytest", "tests", "notebooks", "--nbval-lax",
+    # tests/, the notebooks (nbval) and every docstring example in the package (--doctest-modules clskit)
+    cmd = [PY, "-m", "pytest", "tests", "notebooks", "clskit", "--doctest-modules", "--nbval-lax",
            "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *args]
     say("running: " + " ".join(str(c) for c in cmd[2:]))
     return subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env).returncode
@@ -124,7 +125,7 @@ def lock(args: list[str]) -> int:
     frozen = subprocess.run([str(spy), "-m", "pip", "freeze", "--exclude-editable"], check=True,
                             capture_output=True, text=True).stdout
     pins = [ln for ln in frozen.splitlines() if ln and not ln.lower().startswith(("clskit", "-e "))]
-    head = [f"# Versions the clskit test suite passed with (a pip constraints file; `python3 tasks.py lock` rewrites it).",
+    head = ["# Versions the clskit test suite passed with (a pip constraints file; `python3 tasks.py lock` rewrites it).",
             f"# Resolved {datetime.date.today().isoformat()} on Python {platform.python_version()}, {platform.system()} {platform.machine()}.",
             "# Set-up installs these; `python -m clskit doctor` reports installed versions that differ."]
     LOCK.write_text("\n".join(head + pins) + "\n")

@@ -33,6 +33,7 @@ def _digits_run(mixed_precision, epochs: int = 3) -> dict:
 
     import clskit
     from clskit import DataLoaders, Learner, create_model, load_dataset, split_dataset
+    from clskit.callbacks import MixedPrecisionCB
 
     clskit.seed_everything(0)
     train, valid, test = split_dataset(load_dataset("digits", size=16), val=0.15, test=0.15, seed=0)
@@ -54,7 +55,8 @@ def _digits_run(mixed_precision, epochs: int = 3) -> dict:
     hook.remove()
     probs, targets = learn.get_preds(dls.test)
     losses = [h["train_loss"] for h in learn.history if "train_loss" in h]
-    scale = float(learn.scaler.get_scale()) if getattr(learn, "scaler", None) is not None else None
+    mixed = learn.cb(MixedPrecisionCB)  # the float16 loss scale lives in the callback
+    scale = float(mixed.scaler.get_scale()) if mixed is not None and mixed.scaler is not None else None
     return {"mixed_precision": str(mixed_precision), "seconds": round(seconds, 2),
             "accuracy": round(clskit.accuracy(targets, probs), 4), "conv_dtype": seen.get("dtype"),
             "loss_first": round(losses[0], 4) if losses else None, "loss_last": round(losses[-1], 4) if losses else None,

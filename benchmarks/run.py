@@ -85,7 +85,7 @@ def bench_throughput() -> dict:
 
 def markdown(res: dict) -> str:
     m = res["machine"]
-    lines = [f"# Benchmark results", "",
+    lines = ["# Benchmark results", "",
              f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores, torch {m['torch']}, "
              f"{m['torch_threads']} threads, Python {m['python']}), the machine otherwise idle. "
              "Regenerate with `.venv/bin/python benchmarks/run.py`.", ""]

@@ -5,6 +5,9 @@
 * prepares the model (moved to the process's device, wrapped in DistributedDataParallel when
   there are several processes, so gradients are averaged across processes after ``backward``)
   and the optimiser;
+* runs the backward pass as ``accelerator.backward(loss)`` (in ``before_backward``, which then
+  cancels the Learner's own) and unscales the gradients before the step when the Accelerator uses
+  float16 mixed precision (so ``GradientClipCB`` clips the true gradients);
 * gives each process its share of every training batch (process ``r`` of ``n`` takes rows
   ``r, r + n, ...``), so ``n`` processes together take the same optimiser steps as one process
   with the whole batch;
@@ -22,7 +25,7 @@ from typing import Callable
 
 import torch
 
-from .callbacks import Callback
+from .callbacks import Callback, CancelBackwardException
 
 
 class ShardedLoader:
@@ -103,6 +106,13 @@ class AccelerateCB(Callback):
             else:
                 self._loaders[id(dl)] = ShardedLoader(dl, acc.process_index, acc.num_processes)
         self.learn.dl = self._loaders[id(dl)]
+
+    def before_backward(self):
+        self.accelerator.backward(self.learn.loss_grad)  # scales the loss under Accelerator(mixed_precision="fp16")
+        raise CancelBackwardException()
+
+    def before_step(self):
+        self.accelerator.unscale_gradients(self.learn.opt)  # a no-op without float16 mixed precision
 
     def after_step(self):
         learn, acc = self.learn, self.accelerator

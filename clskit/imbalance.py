@@ -18,6 +18,11 @@ import numpy as np
 from .metrics import check_multilabel, check_single_label, check_threshold, f1_score, threshold_sweep, to_numpy
 
 
+# the thresholds tune_class_thresholds tries by default: 0.05 to 0.95 in steps of 0.05 (a finer grid
+# overfits a small validation set; 0 and 1 would switch a class off or on entirely)
+_THRESHOLD_GRID = np.linspace(0.05, 0.95, 19)
+
+
 def tune_threshold(targets, scores, criterion: str = "f1", target_recall: float | None = None) -> float:
     """The binary threshold that maximises F1, or the highest one that reaches ``target_recall``.
 
@@ -93,7 +98,7 @@ def tune_class_thresholds(targets, probs, grid: Sequence[float] | None = None, r
     """
     y, p = check_single_label(targets, probs)
     k = p.shape[1]
-    grid = np.linspace(0.05, 0.95, 19) if grid is None else np.asarray(grid, dtype=np.float64)
+    grid = _THRESHOLD_GRID if grid is None else np.asarray(grid, dtype=np.float64)
     t = np.full(k, 1.0 / k)
 
     def score(tt):

@@ -12,25 +12,20 @@ Example:
 """
 from __future__ import annotations
 
-import contextlib
-import copy
-import math
 import time
-from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from .callbacks.core import (CANCEL, EVENTS, Callback, CancelBatchException, CancelEpochException,  # noqa: F401
-                             CancelFitException, CancelTrainException, CancelValidateException)
-from .callbacks.defaults import DeviceCB, Recorder, TerminateOnNaNCB, TrainEvalCB
-from .utils import default_device, seed_everything
-
-# The Cancel*Exception s and EVENTS live with Callback (clskit.callbacks.core); importing them from
-# here keeps working.
-_CANCEL = CANCEL
+from .callbacks import (AFTER_EVEN_IF_CANCELLED, CANCEL, Callback, DeviceCB, LiveCurvesCB, MixedPrecisionCB, ProgressCB, Recorder,
+                        SchedulerCB, TerminateOnNaNCB)
+from .callbacks.lr_finder import LRFinderResult, lr_find
+from .checks import FirstBatchCheckCB, check_dls, resolve_device
+from .distributed import AccelerateCB
+from .inference import activation
+from .metrics import resolve_metrics
+from .utils import DEFAULTS, seed_everything
 
 
 class Learner:
@@ -55,10 +50,13 @@ class Learner:
         progress: show a progress bar (not with ``live``, whose status line shows the same).
         live: draw live training curves (a widget in Jupyter, a table at the end elsewhere).
         mixed_precision: on a GPU, run forward passes under ``torch.autocast`` (float16 with a
-            gradient scaler, or ``"bf16"``); a no-op on the CPU.
+            gradient scaler, or ``"bf16"``); a no-op on the CPU. Adds a :class:`MixedPrecisionCB`.
         accelerator: a Hugging Face ``accelerate.Accelerator``: the model is prepared for its
             device/processes, each process trains on its share of every batch and gradients are
-            averaged across processes (see :mod:`clskit.distributed`).
+            averaged across processes. Adds an :class:`~clskit.distributed.AccelerateCB`.
+        param_groups: optimiser parameter groups (dicts with ``params``, ``lr`` and ``max_lr``, e.g.
+            from :func:`~clskit.transfer.discriminative_param_groups`) instead of all trainable
+            parameters at one rate; ``fit(param_groups=...)`` sets them for one fit.
 
     Example:
         >>> learn = Learner(model, dls, lr=3e-3, live=True)      # doctest: +SKIP
@@ -70,42 +68,36 @@ class Learner:
                  metrics: Sequence[Callable | str] = ("accuracy",), cbs: Iterable[Callback] = (),
                  device: str | torch.device | None = None, sched: str | Callable = "one_cycle",
                  seed: int | None = None, progress: bool = True, live: bool = False,
-                 mixed_precision: bool | str = False, accelerator=None):
+                 mixed_precision: bool | str = False, accelerator=None, param_groups: list[dict] | None = None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-        from .checks import FirstBatchCheckCB, check_dls, resolve_device  # clear errors for honest mistakes
-        check_dls(dls)
+        if mixed_precision and accelerator is not None:
+            raise ValueError("mixed_precision with an accelerator: set it on the Accelerator instead, "
+                             "Accelerator(mixed_precision='fp16'), and leave Learner(mixed_precision=False)")
+        check_dls(dls)  # clear errors for honest mistakes
         self.model, self.dls, self.lr, self.opt_func, self.wd = model, dls, lr, opt_func, wd
         self.multilabel = bool(getattr(dls, "multilabel", False))
         self.loss_func = loss_func or (nn.BCEWithLogitsLoss() if self.multilabel else nn.CrossEntropyLoss())
         self.device = resolve_device(device)  # a clear error for device="cuda" without a GPU
-        self.sched, self.seed = sched, seed
-        from .metrics import resolve_metrics
+        self.sched, self.seed, self.param_groups = sched, seed, param_groups
         self.metrics = resolve_metrics(metrics, multilabel=self.multilabel)
         self.opt = self.scheduler = None
         self.epoch, self.n_epoch, self.iter, self.training, self.epoch_offset = 0, 0, 0, False, 0
         self.interrupted = False
-        self.autocast = contextlib.nullcontext  # replaced by MixedPrecisionCB on a GPU
-        self.scaler = None                     # a GradScaler with float16 autocast
-        self.accelerator = accelerator
         self.recorder = Recorder()
         self.cbs: list[Callback] = []
-        base = [TrainEvalCB(), DeviceCB(), self.recorder, TerminateOnNaNCB(), FirstBatchCheckCB()]
+        self.add_cbs([SchedulerCB(), DeviceCB(), self.recorder, TerminateOnNaNCB(), FirstBatchCheckCB()])
         if accelerator is not None:
-            from .distributed import AccelerateCB
-            base.append(AccelerateCB(accelerator))
+            self.add_cbs([AccelerateCB(accelerator)])
+            if not accelerator.is_main_process:
+                progress = live = False  # one bar and one plot: the main process's
         if mixed_precision:
-            from .callbacks import MixedPrecisionCB
-            base.append(MixedPrecisionCB("bf16" if mixed_precision == "bf16" else "fp16"))
-        if accelerator is not None and not accelerator.is_main_process:
-            progress = live = False  # one bar and one plot: the main process's
+            self.add_cbs([MixedPrecisionCB("bf16" if mixed_precision == "bf16" else "fp16")])
         if live:
-            from .callbacks import LiveCurvesCB
-            base.append(LiveCurvesCB())
+            self.add_cbs([LiveCurvesCB()])
         elif progress:
-            from .callbacks import ProgressCB
-            base.append(ProgressCB())
-        self.add_cbs(base + list(cbs))
+            self.add_cbs([ProgressCB()])
+        self.add_cbs(cbs)
 
     def __repr__(self) -> str:
         name = type(getattr(self.model, "module", self.model)).__name__
@@ -142,8 +134,10 @@ class Learner:
             self.callback(f"before_{name}")
             fn()
             self.callback(f"after_{name}")
-        except _CANCEL[name]:
+        except CANCEL[name]:
             self.callback(f"after_cancel_{name}")
+            if name in AFTER_EVEN_IF_CANCELLED:
+                self.callback(f"after_{name}")
         finally:
             self.callback(f"cleanup_{name}")
 
@@ -154,9 +148,17 @@ class Learner:
         return self.recorder.history
 
     def fit(self, n_epoch: int = 1, lr: float | None = None, cbs: Iterable[Callback] = (),
-            reset_opt: bool = False) -> "Learner":
+            reset_opt: bool = False, param_groups: list[dict] | None = None) -> "Learner":
         """Train for ``n_epoch`` epochs. Ctrl-C (the notebook's stop button) ends the fit cleanly:
         the history so far is kept and a later ``fit`` continues from the current weights.
+
+        Args:
+            n_epoch: epochs to train.
+            lr: peak learning rate (a new optimiser is made when given).
+            cbs: callbacks for this fit only.
+            reset_opt: start from a fresh optimiser (its moments forgotten).
+            param_groups: parameter groups for this fit's (new) optimiser, e.g. discriminative
+                learning rates; each group's ``max_lr`` is its one-cycle peak.
         """
         if isinstance(n_epoch, bool) or not isinstance(n_epoch, int) or n_epoch < 1:
             raise ValueError(f"n_epoch must be a whole number of at least 1; got {n_epoch!r}")
@@ -172,8 +174,8 @@ class Learner:
         extra = list(cbs)
         self.add_cbs(extra)
         self.n_epoch, self.epoch_offset = n_epoch, len(self.history)
-        if self.opt is None or reset_opt or lr is not None:
-            self.opt = self.opt_func(self._param_groups(), lr=self.lr, weight_decay=self.wd)
+        if self.opt is None or reset_opt or lr is not None or param_groups is not None:
+            self.opt = self.make_optimizer(param_groups=param_groups)
         self.scheduler = self._make_scheduler(n_epoch)
         self.interrupted = False
         try:
@@ -187,9 +189,12 @@ class Learner:
             self.remove_cbs(extra)
         return self
 
-    def _param_groups(self):
-        groups = getattr(self, "param_groups", None)  # set by discriminative learning rates
-        return groups if groups is not None else [p for p in self.model.parameters() if p.requires_grad]
+    def make_optimizer(self, lr: float | None = None, param_groups: list[dict] | None = None):
+        """A new optimiser over ``param_groups`` (default: the Learner's, or every trainable parameter)."""
+        groups = param_groups if param_groups is not None else self.param_groups
+        if groups is None:
+            groups = [p for p in self.model.parameters() if p.requires_grad]
+        return self.opt_func(groups, lr=self.lr if lr is None else lr, weight_decay=self.wd)
 
     def _make_scheduler(self, n_epoch: int):
         # OneCycleLR divides by (pct_start * total - 1): fewer than 5 steps (tiny data) would divide by 0
@@ -198,7 +203,8 @@ class Learner:
             return self.sched(self.opt, total)
         if self.sched == "one_cycle":
             max_lr = [g.get("max_lr", self.lr) for g in self.opt.param_groups]
-            return torch.optim.lr_scheduler.OneCycleLR(self.opt, max_lr=max_lr, total_steps=total, pct_start=0.25)
+            return torch.optim.lr_scheduler.OneCycleLR(self.opt, max_lr=max_lr, total_steps=total,
+                                                       pct_start=DEFAULTS["pct_start"])
         if self.sched == "cosine":
             return torch.optim.lr_scheduler.CosineAnnealingLR(self.opt, T_max=total)
         if self.sched in (None, "constant"):
@@ -228,95 +234,48 @@ class Learner:
 
     def _one_batch(self) -> None:
         self.xb, self.yb = self.batch
-        with self.autocast():
-            self.preds = self.model(self.xb)
-            self.callback("after_pred")
-            self.loss = self.loss_func(self.preds, self.yb)
+        self.preds = self.model(self.xb)
+        self.callback("after_pred")
+        self.loss = self.loss_func(self.preds, self.yb)
         self.callback("after_loss")
-        if self.training:
-            self.callback("before_backward")
-            self._backward()
-            self.callback("after_backward")
-            self.callback("before_step")
-            self._step()
-            self.callback("after_step")
-            self.opt.zero_grad(set_to_none=True)
+        if not self.training:
+            return
+        self.loss_grad = self.loss  # what backward() runs on: a callback may scale it (mixed precision)
+        self._with_events(self._backward, "backward")
+        self._with_events(self._step, "step")
+        self.opt.zero_grad(set_to_none=True)
 
     def _backward(self) -> None:
-        if self.accelerator is not None:
-            self.accelerator.backward(self.loss)
-        elif self.scaler is not None:
-            self.scaler.scale(self.loss).backward()
-        else:
-            self.loss.backward()
+        self.loss_grad.backward()
 
     def _step(self) -> None:
-        if self.scaler is not None:
-            self.scaler.step(self.opt)  # skips the step if the scaled gradients overflowed
-            self.scaler.update()
-            self._unscaled = False
-        else:
-            self.opt.step()
-
-    def unscale_grads(self) -> None:
-        """Undo the gradient scaler's factor (before clipping or inspecting gradients); safe to call twice."""
-        if self.scaler is not None and not getattr(self, "_unscaled", False):
-            self.scaler.unscale_(self.opt)
-            self._unscaled = True
+        self.opt.step()
 
     # -- learning-rate finder ------------------------------------------------------------
     def lr_find(self, start_lr: float = 1e-7, end_lr: float = 10.0, num_it: int = 100,
-                stop_div: bool = True) -> "LRFinderResult":
+                stop_div: bool = True) -> LRFinderResult:
         """Train briefly with an exponentially growing learning rate and record the loss (Smith 2015).
 
-        The weights and optimiser are restored afterwards, so this does not change the model.
+        The weights and optimiser are restored afterwards, so this does not change the model
+        (see :mod:`clskit.callbacks.lr_finder`).
 
         Args:
             start_lr, end_lr: the range of learning rates tried.
             num_it: number of batches (the training loader is cycled if it is shorter).
-            stop_div: stop once the smoothed loss exceeds 4x its minimum.
+            stop_div: stop once the smoothed loss exceeds 4x its minimum
+                (``clskit.utils.DEFAULTS["lr_find_stop_factor"]``).
 
         Returns:
-            An :class:`LRFinderResult`: ``lrs``, ``losses`` (smoothed), ``suggestion`` and ``plot()``;
-            it unpacks as ``lrs, losses, suggestion``.
+            An :class:`~clskit.callbacks.LRFinderResult`: ``lrs``, ``losses`` (smoothed), ``suggestion``
+            and ``plot()``; it unpacks as ``lrs, losses, suggestion``.
 
         Example:
             >>> res = learn.lr_find()                     # doctest: +SKIP
             >>> learn.fit(3, lr=res.suggestion)           # doctest: +SKIP
         """
-        if not 0 < start_lr < end_lr:
-            raise ValueError(f"need 0 < start_lr < end_lr; got start_lr={start_lr}, end_lr={end_lr}")
-        if num_it < 2:
-            raise ValueError(f"num_it must be at least 2; got {num_it}")
-        from .callbacks import LRFinderCB
-
-        saved_model = copy.deepcopy(self.model.state_dict())
-        saved = (self.opt, self.scheduler, self.cbs, self.n_epoch, self.epoch, self.epoch_offset)
-        finder = LRFinderCB(start_lr, end_lr, num_it, stop_div)
-        self.cbs = [cb for cb in self.cbs if getattr(cb, "run_in_lr_find", False)]
-        self.add_cbs([finder])
-        self.opt = self.opt_func(self._param_groups(), lr=start_lr, weight_decay=self.wd)
-        self.scheduler = None
-        self.n_epoch, self.epoch_offset = math.ceil(num_it / max(len(self.dls.train), 1)), len(self.history)
-        try:
-            self._with_events(self._do_lr_find, "fit")
-        finally:
-            self.model.load_state_dict(saved_model)
-            self.opt, self.scheduler, self.cbs, self.n_epoch, self.epoch, self.epoch_offset = saved
-        return LRFinderResult(finder.lrs, finder.losses)
-
-    def _do_lr_find(self) -> None:
-        self.training = True
-        self.model.train()
-        self.dl = self.dls.train
-        for self.epoch in range(self.n_epoch):
-            self._with_events(self._all_batches, "train")
+        return lr_find(self, start_lr, end_lr, num_it, stop_div)
 
     # -- predictions ----------------------------------------------------------------------
-    def activation(self, logits: torch.Tensor) -> torch.Tensor:
-        """Logits to probabilities: softmax (single-label) or sigmoid (multi-label)."""
-        return torch.sigmoid(logits) if self.multilabel else F.softmax(logits, dim=-1)
-
     @torch.inference_mode()
     def get_preds(self, dl=None, with_logits: bool = False):
         """Probabilities and targets over a loader (default: validation).
@@ -330,7 +289,7 @@ class Learner:
         from .inference import predict_logits
 
         logits, targets = predict_logits(self.model, dl, device=self.device)
-        return (logits if with_logits else self.activation(logits)), targets
+        return (logits if with_logits else activation(logits, self.multilabel)), targets
 
     @torch.inference_mode()
     def predict(self, x: torch.Tensor, transform: Callable | None = None) -> torch.Tensor:
@@ -352,7 +311,7 @@ class Learner:
     def save(self, path, **extra) -> None:
         """Save weights, class names and history atomically (a temporary file, then a rename)."""
         from .checkpoint import save_checkpoint
-        model = self.accelerator.unwrap_model(self.model) if self.accelerator is not None else self.model
+        model = getattr(self.model, "module", self.model)  # a DistributedDataParallel wrapper holds it as .module
         save_checkpoint(path, model, classes=list(getattr(self.dls, "classes", [])),
                         multilabel=self.multilabel, history=self.history, **extra)
 
@@ -361,68 +320,3 @@ class Learner:
         from .checkpoint import load_checkpoint
         load_checkpoint(path, self.model)
         return self
-
-
-@dataclass
-class LRFinderResult:
-    """What :meth:`Learner.lr_find` measured: learning rates, smoothed losses and a suggestion.
-
-    ``suggestion`` is the learning rate where the smoothed loss falls fastest (the steepest
-    negative slope of loss against log learning rate), a good maximum for a one-cycle schedule.
-    Unpacks as ``lrs, losses, suggestion``.
-
-    Example:
-        >>> r = LRFinderResult([1e-4, 1e-3, 1e-2, 1e-1, 1.0], [2.3, 2.2, 1.5, 1.2, 4.0])
-        >>> r.suggestion
-        0.001
-    """
-
-    lrs: list[float]
-    losses: list[float]
-    suggestion: float = field(init=False)
-
-    def __post_init__(self):
-        self.suggestion = suggest_lr(self.lrs, self.losses)
-
-    def __iter__(self):
-        return iter((self.lrs, self.losses, self.suggestion))
-
-    def plot(self, ax=None):
-        """Loss against learning rate (log scale) with the suggestion marked; returns the Axes."""
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(5, 3.2))
-        ax.plot(self.lrs, self.losses)
-        ax.set_xscale("log")
-        ax.set(xlabel="learning rate", ylabel="loss (smoothed)", title="learning-rate finder")
-        if math.isfinite(self.suggestion):
-            ax.axvline(self.suggestion, color="C3", ls="--", label=f"suggestion {self.suggestion:.1e}")
-            ax.legend()
-        ax.grid(alpha=0.3)
-        return ax
-
-
-def suggest_lr(lrs: Sequence[float], losses: Sequence[float]) -> float:
-    """The learning rate of steepest loss descent (before the minimum of the loss), measured over
-    windows of a tenth of the points after skipping the first tenth.
-
-    Example:
-        >>> suggest_lr([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.9, 1.0, 3.0])
-        0.01
-    """
-    if len(lrs) != len(losses):
-        raise ValueError(f"lrs and losses differ in length ({len(lrs)} vs {len(losses)})")
-    pts = [(lr, loss) for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
-    if len(pts) < 3:
-        return float("nan")
-    stop = min(range(len(pts)), key=lambda i: pts[i][1]) + 1  # up to the minimum
-    # skip the first tenth (the moving average is still noisy there) and measure slopes over a
-    # window of a tenth of the points, so one noisy step cannot win
-    skip, k = len(pts) // 10, max(1, len(pts) // 10)
-    pts = pts[skip:max(stop, skip + k + 1)]
-    # slope of loss against log10(lr) across the window starting at i
-    slopes = [(pts[i + k][1] - pts[i][1]) / (math.log10(pts[i + k][0]) - math.log10(pts[i][0]))
-              for i in range(len(pts) - k)]
-    i = min(range(len(slopes)), key=lambda j: slopes[j])
-    return float(pts[i + k // 2][0])

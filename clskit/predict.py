@@ -66,6 +66,11 @@ def image_files(folder: str | os.PathLike) -> list[Path]:
     return files
 
 
+# the side of the blank image that the export's trial forward pass uses when neither image_size= nor the
+# transform names one (any size a small CNN accepts; a model fixed to another size is left to the weight check)
+_TRIAL_SIZE = 64
+
+
 def _check_fits(model: nn.Module, model_name: str, classes: list[str], in_chans: int, model_kwargs: dict,
                 size: int | None) -> None:
     """Refuse at save time what :meth:`Predictor.load` would fail on later."""
@@ -77,8 +82,8 @@ def _check_fits(model: nn.Module, model_name: str, classes: list[str], in_chans:
         try:
             with torch.inference_mode():
                 out = model.eval()(torch.zeros(1, in_chans, size, size, device=p.device if p is not None else "cpu"))
-        except Exception:  # noqa: BLE001 - e.g. a ViT built for another size: the weight check below decides
-            out = None
+        except (RuntimeError, ValueError, AssertionError):  # a shape error, e.g. a ViT built for another
+            out = None                                       # size: the weight check below decides
         finally:
             model.train(was_training)
         if isinstance(out, torch.Tensor) and out.ndim == 2 and out.shape[1] != len(classes):
@@ -90,7 +95,7 @@ def _check_fits(model: nn.Module, model_name: str, classes: list[str], in_chans:
     except KeyError:
         raise ValueError(f"model_name={model_name!r} is not a name create_model knows, so Predictor.load could not "
                          "rebuild the model; pass the name the model was created with (see clskit.list_models())") from None
-    except Exception as e:  # bad model_kwargs or in_chans for that model
+    except (TypeError, ValueError) as e:  # bad model_kwargs (an unknown or wrong argument) or in_chans
         raise ValueError(f"create_model({model_name!r}, num_classes={len(classes)}, in_chans={in_chans}, "
                          f"**{model_kwargs}) fails ({type(e).__name__}: {e}); Predictor.load would fail the same way. "
                          "Pass the in_chans= and model_kwargs= the model was built with") from None
@@ -159,7 +164,7 @@ def export_model(model: nn.Module, path: str | os.PathLike, *, model_name: str, 
         thresholds = t
     size = image_size if image_size is not None else (transform.size if transform is not None else None)
     model_kwargs = dict(model_kwargs or {})
-    _check_fits(model, model_name, classes, in_chans, model_kwargs, size or 64)
+    _check_fits(model, model_name, classes, in_chans, model_kwargs, size or _TRIAL_SIZE)
     pre = asdict(transform) if transform is not None else None
     return save_checkpoint(path, model, format_kind="clskit-predictor", model_name=model_name,
                            classes=classes, in_chans=in_chans, preprocess=pre, model_kwargs=model_kwargs,

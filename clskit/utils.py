@@ -1,4 +1,4 @@
-"""Small shared helpers: seeding, device choice, tensors to NumPy."""
+"""Small shared helpers: the kit's training defaults, seeding, device choice, tensors to NumPy."""
 from __future__ import annotations
 
 import os
@@ -7,6 +7,25 @@ import random
 import numpy as np
 import torch
 import torch.nn as nn
+
+# -- the training defaults of the kit, in one place (airbench's ``hyp`` dict) ----------------------------------
+# Each is used where its comment says; change it here, not at the call.
+DEFAULTS = {
+    # Learner's one-cycle schedule: the fraction of the steps spent warming up to the peak learning rate
+    # (fastai's fit_one_cycle uses 0.25 too; shorter warm-ups diverge more often at high lr)
+    "pct_start": 0.25,
+    # evaluation loaders (DataLoaders.from_datasets) use this many times the training batch size:
+    # no gradients are kept, so twice the batch fits in the same memory and takes half the steps
+    "eval_batch_factor": 2,
+    # Learner.lr_find: the smoothing of the recorded loss (an exponential moving average, as in fastai)...
+    "lr_find_beta": 0.98,
+    # ...and it stops once the smoothed loss exceeds this multiple of its minimum (the loss has diverged)
+    "lr_find_stop_factor": 4.0,
+    # train_transfer("fine_tune"): the unfrozen phase trains at this fraction of lr (the head gets lr/2 and
+    # the body's groups lr/200 .. lr/20), since the probe's head is already good and large steps would
+    # disturb the pretrained features
+    "fine_tune_lr_factor": 0.5,
+}
 
 # Every BatchNorm layer type (SyncBatchNorm is what DistributedDataParallel training converts them to).
 BATCHNORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)

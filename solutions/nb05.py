@@ -1,5 +1,4 @@
 """Solutions to the exercises of notebook 05 (try them yourself first)."""
-import numpy as np
 
 
 def probe_accuracy(emb_train, y_train, emb_valid, y_valid):

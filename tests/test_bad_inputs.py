@@ -12,6 +12,12 @@ import numpy as np
 import pytest
 import torch
 
+import clskit
+import clskit.datasets
+import clskit.fewshot
+import clskit.metrics
+import clskit.widgets.threshold
+
 
 def _raised_by_clskit(excinfo) -> bool:
     frames = traceback.extract_tb(excinfo.tb)
@@ -39,56 +45,56 @@ def _learner(classes=3, outputs=None, c=1, model_chans=1, device="cpu"):
 CASES = {
     # datasets
     "dataset: images without a channel axis": (
-        lambda: __import__("clskit.datasets", fromlist=["x"]).ImageDataset(torch.zeros(4, 8, 8), torch.zeros(4), ["a"]),
+        lambda: clskit.datasets.ImageDataset(torch.zeros(4, 8, 8), torch.zeros(4), ["a"]),
         ValueError, r"\(N, C, H, W\)"),
     "dataset: mismatched lengths": (
-        lambda: __import__("clskit.datasets", fromlist=["x"]).ImageDataset(torch.zeros(4, 1, 8, 8), torch.zeros(3), ["a"]),
+        lambda: clskit.datasets.ImageDataset(torch.zeros(4, 1, 8, 8), torch.zeros(3), ["a"]),
         ValueError, "different lengths"),
     "dataset: label out of range": (
-        lambda: __import__("clskit.datasets", fromlist=["x"]).ImageDataset(torch.zeros(2, 1, 8, 8), torch.tensor([0, 5]), ["a", "b"]),
+        lambda: clskit.datasets.ImageDataset(torch.zeros(2, 1, 8, 8), torch.tensor([0, 5]), ["a", "b"]),
         ValueError, "targets must lie in"),
-    "dataset: unknown name": (lambda: __import__("clskit").load_dataset("imagenet-22k"), KeyError, "unknown dataset"),
-    "loader: empty dataset": (lambda: __import__("clskit").ArrayLoader(_ds().subset([])), ValueError, "empty dataset"),
-    "loader: batch size 0": (lambda: __import__("clskit").ArrayLoader(_ds(), batch_size=0), ValueError, "batch_size"),
-    "split: fractions over 1": (lambda: __import__("clskit").split_dataset(_ds(), val=0.6, test=0.5), ValueError, "sum below 1"),
-    "digits: size below 8": (lambda: __import__("clskit").load_dataset("digits", size=4), ValueError, "at least 8"),
+    "dataset: unknown name": (lambda: clskit.load_dataset("imagenet-22k"), KeyError, "unknown dataset"),
+    "loader: empty dataset": (lambda: clskit.ArrayLoader(_ds().subset([])), ValueError, "empty dataset"),
+    "loader: batch size 0": (lambda: clskit.ArrayLoader(_ds(), batch_size=0), ValueError, "batch_size"),
+    "split: fractions over 1": (lambda: clskit.split_dataset(_ds(), val=0.6, test=0.5), ValueError, "sum below 1"),
+    "digits: size below 8": (lambda: clskit.load_dataset("digits", size=4), ValueError, "at least 8"),
     # models
-    "model: unknown name": (lambda: __import__("clskit").create_model("resnet9000"), KeyError, "unknown model"),
-    "model: zero classes": (lambda: __import__("clskit").create_model("small_cnn", num_classes=0), ValueError, "num_classes"),
+    "model: unknown name": (lambda: clskit.create_model("resnet9000"), KeyError, "unknown model"),
+    "model: zero classes": (lambda: clskit.create_model("small_cnn", num_classes=0), ValueError, "num_classes"),
     # learner
-    "learner: not a module": (lambda: __import__("clskit").Learner("resnet", None), TypeError, "nn.Module"),
+    "learner: not a module": (lambda: clskit.Learner("resnet", None), TypeError, "nn.Module"),
     "learner: zero epochs": (lambda: _learner().fit(0), ValueError, "n_epoch"),
     "learner: negative lr": (lambda: _learner().fit(1, lr=-1), ValueError, "lr must be positive"),
     "learner: predict on a 2-D tensor": (lambda: _learner().predict(torch.zeros(8, 8)), ValueError, r"\(C, H, W\)"),
     "learner: predict on a list": (lambda: _learner().predict([[0.0]]), TypeError, "tensor"),
     "learner: bad callback": (lambda: _learner().add_cbs([object()]), TypeError, "Callback"),
     # metrics
-    "metrics: mismatched lengths": (lambda: __import__("clskit").accuracy([0, 1], [[0.5, 0.5]]), ValueError, "different lengths"),
-    "metrics: unknown metric name": (lambda: __import__("clskit.metrics", fromlist=["x"]).resolve_metrics(["acuracy"]), KeyError, "unknown .*metric"),
+    "metrics: mismatched lengths": (lambda: clskit.accuracy([0, 1], [[0.5, 0.5]]), ValueError, "different lengths"),
+    "metrics: unknown metric name": (lambda: clskit.metrics.resolve_metrics(["acuracy"]), KeyError, "unknown .*metric"),
     # more metrics and decisions
-    "metrics: threshold above 1": (lambda: __import__("clskit.metrics", fromlist=["x"]).binary_metrics_at([0, 1], [0.2, 0.8], threshold=1.5),
+    "metrics: threshold above 1": (lambda: clskit.metrics.binary_metrics_at([0, 1], [0.2, 0.8], threshold=1.5),
                                    ValueError, r"\[0, 1\]"),
-    "metrics: rows that do not sum to 1": (lambda: __import__("clskit").accuracy([0, 1], [[0.9, 0.9], [0.4, 0.6]]), ValueError, "sum to 1"),
-    "metrics: AUC with one class": (lambda: __import__("clskit.metrics", fromlist=["x"]).roc_auc([1, 1], [0.2, 0.8]), ValueError, "undefined"),
+    "metrics: rows that do not sum to 1": (lambda: clskit.accuracy([0, 1], [[0.9, 0.9], [0.4, 0.6]]), ValueError, "sum to 1"),
+    "metrics: AUC with one class": (lambda: clskit.metrics.roc_auc([1, 1], [0.2, 0.8]), ValueError, "undefined"),
     "widget: threshold widget with mismatched lengths": (
-        lambda: __import__("clskit.widgets.threshold", fromlist=["x"]).ThresholdWidget([0, 1, 1], [0.2, 0.8]), ValueError, "different lengths"),
+        lambda: clskit.widgets.threshold.ThresholdWidget([0, 1, 1], [0.2, 0.8]), ValueError, "different lengths"),
     # data on disk, transforms, shift, few-shot
-    "folder: no class sub-folders": (lambda: __import__("clskit").load_image_folder(__import__("tempfile").mkdtemp(), size=32),
+    "folder: no class sub-folders": (lambda: clskit.load_image_folder(Path.cwd(), size=32),
                                      ValueError, "no class sub-folders"),
-    "augment: unknown preset": (lambda: __import__("clskit").augment("wild"), KeyError, "unknown augmentation preset"),
-    "augment: one image without a batch axis": (lambda: __import__("clskit").augment("standard")(torch.rand(3, 16, 16)),
+    "augment: unknown preset": (lambda: clskit.augment("wild"), KeyError, "unknown augmentation preset"),
+    "augment: one image without a batch axis": (lambda: clskit.augment("standard")(torch.rand(3, 16, 16)),
                                                 ValueError, r"\(B, C, H, W\)"),
-    "shift: unknown corruption": (lambda: __import__("clskit").corrupt(torch.rand(2, 3, 16, 16), "fog", 1), KeyError, "unknown corruption"),
+    "shift: unknown corruption": (lambda: clskit.corrupt(torch.rand(2, 3, 16, 16), "fog", 1), KeyError, "unknown corruption"),
     "few-shot: embeddings and labels disagree": (
-        lambda: __import__("clskit.fewshot", fromlist=["x"]).prototype_classify(torch.rand(4, 8), torch.tensor([0, 1, 0]), torch.rand(2, 8)),
+        lambda: clskit.fewshot.prototype_classify(torch.rand(4, 8), torch.tensor([0, 1, 0]), torch.rand(2, 8)),
         ValueError, "rows"),
     # interpretability and pretrained models
     "cam: a layer name the model lacks": (
-        lambda: __import__("clskit").GradCAM(__import__("clskit").create_model("small_cnn", num_classes=3, in_chans=1), target_layer="nope"),
+        lambda: clskit.GradCAM(clskit.create_model("small_cnn", num_classes=3, in_chans=1), target_layer="nope"),
         ValueError, "no layer"),
-    "pretrained: zero classes": (lambda: __import__("clskit").create_model("efficientnet_lite0", pretrained=True, num_classes=0),
+    "pretrained: zero classes": (lambda: clskit.create_model("efficientnet_lite0", pretrained=True, num_classes=0),
                                  ValueError, "num_classes"),
-    "split: too few samples": (lambda: __import__("clskit").split_dataset(_ds(n=2, classes=2)), ValueError, "at least 3"),
+    "split: too few samples": (lambda: clskit.split_dataset(_ds(n=2, classes=2)), ValueError, "at least 3"),
     # datasets: pixel conventions and class names
     "dataset: float images in 0-255": (lambda: _ImageDataset()(torch.rand(4, 1, 8, 8) * 255, torch.zeros(4), ["a"]),
                                        ValueError, "Divide by 255"),
@@ -100,13 +106,13 @@ CASES = {
                               TypeError, "uint8"),
     "dataset: duplicate class names": (lambda: _ImageDataset()(torch.zeros(4, 1, 8, 8), torch.tensor([0, 1, 2, 0]),
                                                                ["cat", "dog", "cat"]), ValueError, "distinct"),
-    "loader: fractional batch size": (lambda: __import__("clskit").ArrayLoader(_ds(), batch_size=2.5), ValueError, "whole number"),
-    "loaders: fractional batch size": (lambda: __import__("clskit").DataLoaders.from_datasets(_ds(), _ds(), batch_size=0.5),
+    "loader: fractional batch size": (lambda: clskit.ArrayLoader(_ds(), batch_size=2.5), ValueError, "whole number"),
+    "loaders: fractional batch size": (lambda: clskit.DataLoaders.from_datasets(_ds(), _ds(), batch_size=0.5),
                                        ValueError, "whole number"),
     # models
-    "model: zero input channels": (lambda: __import__("clskit").create_model("small_cnn", in_chans=0), ValueError, "in_chans"),
-    "model: fractional classes": (lambda: __import__("clskit").create_model("small_cnn", num_classes=2.5), TypeError, "whole number"),
-    "model: timm name with zero channels": (lambda: __import__("clskit").create_model("resnet18", in_chans=0), ValueError, "in_chans"),
+    "model: zero input channels": (lambda: clskit.create_model("small_cnn", in_chans=0), ValueError, "in_chans"),
+    "model: fractional classes": (lambda: clskit.create_model("small_cnn", num_classes=2.5), TypeError, "whole number"),
+    "model: timm name with zero channels": (lambda: clskit.create_model("resnet18", in_chans=0), ValueError, "in_chans"),
     # learner: the first batch tells a wrong model apart
     "learner: fewer outputs than classes": (lambda: _learner(classes=3, outputs=2).fit(1), ValueError, "num_classes=3"),
     "learner: more outputs than classes": (lambda: _learner(classes=3, outputs=10).fit(1), ValueError, "num_classes=3"),
@@ -127,18 +133,18 @@ CASES = {
     "dataset: class names as targets": (lambda: _ImageDataset()(torch.zeros(2, 1, 8, 8, dtype=torch.uint8), ["cat", "dog"], ["cat", "dog"]),
                                         TypeError, "class indices"),
     "loaders: valid set with other classes": (
-        lambda: __import__("clskit").DataLoaders.from_datasets(_ds(), _ImageDataset()(_ds().images, _ds().targets, ["0", "2", "1"])),
+        lambda: clskit.DataLoaders.from_datasets(_ds(), _ImageDataset()(_ds().images, _ds().targets, ["0", "2", "1"])),
         ValueError, "differ from the training set"),
-    "loader: a tensor instead of a dataset": (lambda: __import__("clskit").ArrayLoader(torch.zeros(4, 1, 8, 8)), TypeError, "ImageDataset"),
-    "learner: a dataset instead of DataLoaders": (lambda: __import__("clskit").Learner(
-        __import__("clskit").create_model("small_cnn", in_chans=1), _ds()), TypeError, "split it first"),
+    "loader: a tensor instead of a dataset": (lambda: clskit.ArrayLoader(torch.zeros(4, 1, 8, 8)), TypeError, "ImageDataset"),
+    "learner: a dataset instead of DataLoaders": (lambda: clskit.Learner(
+        clskit.create_model("small_cnn", in_chans=1), _ds()), TypeError, "split it first"),
     "learner: fractional epochs": (lambda: _learner().fit(1.5), ValueError, "whole number"),
-    "folder: a file instead of a folder": (lambda: __import__("clskit").load_image_folder(__file__), NotADirectoryError, "is a file"),
-    "folder: size as a string": (lambda: __import__("clskit").load_image_folder(__import__("tempfile").mkdtemp(), size="64"),
+    "folder: a file instead of a folder": (lambda: clskit.load_image_folder(__file__), NotADirectoryError, "is a file"),
+    "folder: size as a string": (lambda: clskit.load_image_folder(Path.cwd(), size="64"),
                                  TypeError, "whole number of pixels"),
-    "export: a Learner instead of its model": (lambda: __import__("clskit").export_model(_learner(), "m.pt", model_name="small_cnn",
+    "export: a Learner instead of its model": (lambda: clskit.export_model(_learner(), "m.pt", model_name="small_cnn",
                                                                                          classes=["a", "b", "c"]), TypeError, "learn.model"),
-    "checkpoint: a text file": (lambda: __import__("clskit").load_checkpoint(Path(__file__)), ValueError, "not a readable clskit checkpoint"),
+    "checkpoint: a text file": (lambda: clskit.load_checkpoint(Path(__file__)), ValueError, "not a readable clskit checkpoint"),
 }
 
 
@@ -149,18 +155,17 @@ def _ImageDataset():
 
 
 def _export(classes=("a", "b", "c"), model_name="small_cnn", model_kwargs=None, **kw):
-    import tempfile
-
     from clskit.models import create_model
     from clskit.predict import export_model
 
     model = create_model("small_cnn", num_classes=3, in_chans=1, widths=(8, 16))
-    return export_model(model, Path(tempfile.mkdtemp()) / "m.pt", model_name=model_name, classes=list(classes),
+    return export_model(model, Path.cwd() / "m.pt", model_name=model_name, classes=list(classes),
                         in_chans=1, model_kwargs={"widths": (8, 16)} if model_kwargs is None else model_kwargs, **kw)
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_input_gets_a_clear_error(case):
+def test_bad_input_gets_a_clear_error(case, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # each case runs in its own empty folder: Path.cwd() is where it may write
     fn, exc, pattern = CASES[case]
     with pytest.raises(exc, match=pattern) as excinfo:
         fn()

@@ -6,54 +6,11 @@ import math
 import pytest
 import torch
 
-from clskit.callbacks import Callback, LiveCurvesCB, Recorder
-from clskit.datasets import DataLoaders, ImageDataset
-from clskit.learner import Learner
-from clskit.models import create_model
-
-
-def tiny_dls(n: int = 96, seed: int = 0) -> DataLoaders:
-    """Two separable classes of 8x8 grey images (bright top half vs bright bottom half)."""
-    g = torch.Generator().manual_seed(seed)
-    y = torch.arange(n) % 2
-    x = torch.rand(n, 1, 8, 8, generator=g) * 80
-    x[y == 0, :, :4] += 150
-    x[y == 1, :, 4:] += 150
-    ds = ImageDataset(x.clamp(0, 255).to(torch.uint8), y, ["top", "bottom"])
-    tr, va = ds.subset(range(0, n * 3 // 4)), ds.subset(range(n * 3 // 4, n))
-    return DataLoaders.from_datasets(tr, va, batch_size=16, seed=seed)
-
-
-def tiny_learner(**kw) -> Learner:
-    torch.manual_seed(0)
-    model = create_model("small_cnn", num_classes=2, in_chans=1, widths=(8, 16))
-    kw.setdefault("progress", False)
-    kw.setdefault("lr", 1e-2)
-    return Learner(model, tiny_dls(), device="cpu", **kw)
-
-
-class FakeView:
-    """Records what the live-curves callback asks of a view."""
-
-    def __init__(self):
-        self.history, self.texts, self.n_updates, self.closed, self.shown = [], [], 0, False, 0
-
-    def show(self):
-        self.shown += 1
-
-    def set_text(self, text):
-        self.texts.append(text)
-
-    def update(self, history, n_epoch=None):
-        self.history, self.n_epoch = [dict(r) for r in history], n_epoch
-        self.n_updates += 1
-
-    def close(self, final=True):
-        self.closed = final
+from clskit.callbacks import Callback, LiveCurvesCB
 
 
 # -- recorder ---------------------------------------------------------------------------------
-def test_recorder_rows_hold_losses_metrics_and_train_metrics():
+def test_recorder_rows_hold_losses_metrics_and_train_metrics(tiny_learner):
     learn = tiny_learner()
     learn.fit(2)
     assert [r["epoch"] for r in learn.history] == [1, 2]
@@ -65,7 +22,7 @@ def test_recorder_rows_hold_losses_metrics_and_train_metrics():
     assert learn.history[-1]["accuracy"] == pytest.approx(float((probs.argmax(1) == targets).float().mean()))
 
 
-def test_recorder_train_metrics_can_be_switched_off():
+def test_recorder_train_metrics_can_be_switched_off(tiny_learner):
     learn = tiny_learner()
     learn.recorder.train_metrics = False
     learn.fit(1)
@@ -73,8 +30,8 @@ def test_recorder_train_metrics_can_be_switched_off():
 
 
 # -- live curves: data side with a fake view -------------------------------------------------
-def test_live_curves_feed_the_view_every_epoch_and_close_it():
-    view = FakeView()
+def test_live_curves_feed_the_view_every_epoch_and_close_it(tiny_learner, fake_view):
+    view = fake_view
     learn = tiny_learner(cbs=[LiveCurvesCB(view=view, text_every=0.0, max_overhead=1.0)])
     learn.fit(3)
     assert view.shown == 1 and view.closed
@@ -83,22 +40,22 @@ def test_live_curves_feed_the_view_every_epoch_and_close_it():
     assert any("batch" in t for t in view.texts) and "epoch 3/3 done" in view.texts[-1]
 
 
-def test_live_curves_text_is_throttled():
-    view = FakeView()
+def test_live_curves_text_is_throttled(tiny_learner, fake_view):
+    view = fake_view
     learn = tiny_learner(cbs=[LiveCurvesCB(view=view, text_every=3600.0, max_overhead=1.0)])
     learn.fit(2)
     batch_texts = [t for t in view.texts if "batch" in t]
     assert len(batch_texts) == 1  # the first batch only: the next would be an hour later
 
 
-def test_live_curves_never_skip_the_last_epoch_even_without_budget():
-    view = FakeView()
+def test_live_curves_never_skip_the_last_epoch_even_without_budget(tiny_learner, fake_view):
+    view = fake_view
     learn = tiny_learner(cbs=[LiveCurvesCB(view=view, max_overhead=0.0)])
     learn.fit(3)
     assert view.history == learn.history
 
 
-def test_live_curves_survive_an_interrupt_and_continue():
+def test_live_curves_survive_an_interrupt_and_continue(tiny_learner, fake_view):
     class StopAfter(Callback):
         order = 70
 
@@ -106,7 +63,7 @@ def test_live_curves_survive_an_interrupt_and_continue():
             if self.learn.epoch == 1:
                 raise KeyboardInterrupt
 
-    view = FakeView()
+    view = fake_view
     learn = tiny_learner(cbs=[LiveCurvesCB(view=view, max_overhead=1.0)])
     learn.fit(4, cbs=[StopAfter()])
     assert learn.interrupted and len(learn.history) == 2
@@ -116,7 +73,7 @@ def test_live_curves_survive_an_interrupt_and_continue():
 
 
 # -- live curves: the widget, driven from Python without a browser ----------------------------
-def test_widget_shows_the_history_after_fit():
+def test_widget_shows_the_history_after_fit(tiny_learner):
     pytest.importorskip("ipywidgets")
     from clskit.widgets.curves import LiveCurvesWidget
 
@@ -147,7 +104,7 @@ def test_widget_redraws_only_lines_while_limits_hold():
     assert w._renderer.full_draws == 2  # a loss above the y limit and more epochs than planned: new axes
 
 
-def test_static_fallback_prints_the_table(capsys):
+def test_static_fallback_prints_the_table(capsys, tiny_learner):
     from clskit.widgets.curves import StaticCurves
 
     learn = tiny_learner(cbs=[LiveCurvesCB(view=StaticCurves())])
@@ -156,7 +113,7 @@ def test_static_fallback_prints_the_table(capsys):
     assert "train_loss" in out and "valid_loss" in out and len(out.strip().splitlines()) == 3
 
 
-def test_learner_live_true_without_a_kernel_uses_the_static_view(capsys, monkeypatch):
+def test_learner_live_true_without_a_kernel_uses_the_static_view(capsys, monkeypatch, tiny_learner):
     monkeypatch.delenv("CLSKIT_LIVE", raising=False)
     learn = tiny_learner(live=True)
     learn.fit(1)
@@ -199,12 +156,14 @@ class _CancelAt(Callback):
     def after_cancel_train(self): self.seen.append("after_cancel_train")
     def after_cancel_validate(self): self.seen.append("after_cancel_validate")
     def after_cancel_batch(self): self.seen.append("after_cancel_batch")
+    def after_cancel_backward(self): self.seen.append("after_cancel_backward")
+    def after_cancel_step(self): self.seen.append("after_cancel_step")
     def after_step(self): self.seen.append("after_step")
     def before_validate(self): self.seen.append("before_validate")
     def after_epoch(self): self.seen.append("after_epoch")
 
 
-def test_each_cancel_exception_is_caught_at_its_event():
+def test_each_cancel_exception_is_caught_at_its_event(tiny_learner):
     from clskit.callbacks import (CancelBatchException, CancelEpochException, CancelFitException,
                                   CancelTrainException, CancelValidateException)
 
@@ -257,8 +216,106 @@ def test_misspelt_callback_method_warns():
                 pass
 
 
-def test_cancel_exceptions_still_import_from_learner():
-    from clskit import callbacks, learner
+# skipped steps still advance the schedule (as fastai does), which torch notes once with a warning
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`")
+def test_backward_and_step_events_are_cancelled_on_their_own(tiny_learner):
+    from clskit.callbacks import CancelBackwardException, CancelStepException
 
-    assert learner.CancelFitException is callbacks.CancelFitException
-    assert learner.EVENTS == callbacks.EVENTS
+    backward = _CancelAt("before_backward", CancelBackwardException)  # no gradients, so nothing moves
+    learn = tiny_learner()
+    before = [p.detach().clone() for p in learn.model.parameters()]
+    learn.fit(1, cbs=[backward])
+    n = len(learn.dls.train)
+    assert backward.seen.count("after_cancel_backward") == n and backward.seen.count("after_step") == n
+    assert all(torch.equal(a, b) for a, b in zip(before, learn.model.parameters()))
+
+    step = _CancelAt("before_step", CancelStepException)  # gradients, but no step
+    learn = tiny_learner()
+    before = [p.detach().clone() for p in learn.model.parameters()]
+    learn.fit(1, cbs=[step])
+    assert step.seen.count("after_cancel_step") == step.seen.count("after_step") == n  # after_step still runs
+    assert "after_cancel_batch" not in step.seen and len(learn.history) == 1  # the batch itself went on
+    assert all(torch.equal(a, b) for a, b in zip(before, learn.model.parameters()))
+
+
+# -- mixed precision through the events, on the CPU (the CUDA path: benchmarks/gpu_check.py) ----------------
+def _first_conv_dtype(learn) -> dict:
+    seen = {}
+    conv = next(m for m in learn.model.modules() if isinstance(m, torch.nn.Conv2d))
+
+    def spy(module, inputs, output):  # which dtype did the convolution compute in?
+        seen.setdefault("dtype", output.dtype)
+
+    conv.register_forward_hook(spy)
+    return seen
+
+
+def test_bf16_autocast_runs_the_forward_pass_and_is_left_after_the_loss(tiny_learner):
+    from clskit.callbacks import MixedPrecisionCB
+
+    class Spy(Callback):
+        order = 20
+
+        def after_loss(self):
+            self.pred_dtype, self.autocast_on = self.learn.preds.dtype, torch.is_autocast_enabled("cpu")
+
+    mixed, spy = MixedPrecisionCB("bf16", device_types=("cpu",)), Spy()
+    learn = tiny_learner(cbs=[mixed, spy])
+    seen = _first_conv_dtype(learn)
+    learn.fit(1)
+    assert seen["dtype"] == torch.bfloat16 and mixed.scaler is None
+    assert spy.pred_dtype == torch.float32 and not spy.autocast_on  # loss and metrics in float32
+    assert not torch.is_autocast_enabled("cpu") and math.isfinite(learn.history[-1]["train_loss"])
+
+
+def test_fp16_scaler_scales_the_loss_and_clipping_sees_unscaled_gradients(tiny_learner):
+    from clskit.callbacks import GradientClipCB, MixedPrecisionCB
+
+    class LossGrad(Callback):
+        def after_backward(self):
+            self.ratio = float(self.learn.loss_grad.detach() / self.learn.loss.detach())
+
+    plain_clip = GradientClipCB(1e9)   # records the norm, never clips
+    tiny_learner(cbs=[plain_clip]).fit(1)
+    mixed, clip, ratio = MixedPrecisionCB("fp16", device_types=("cpu",)), GradientClipCB(1e9), LossGrad()
+    learn = tiny_learner(cbs=[mixed, clip, ratio])
+    seen = _first_conv_dtype(learn)
+    learn.fit(1)
+    assert seen["dtype"] == torch.float16
+    assert ratio.ratio == pytest.approx(mixed.scaler.get_scale(), rel=1e-3) and ratio.ratio > 1000  # scaled
+    # the clipping callback saw gradients of the same size as without the scaler, not 65536x larger
+    assert clip.norms[0] == pytest.approx(plain_clip.norms[0], rel=0.05)
+    assert len(mixed.scales) == len(learn.dls.train)
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`")
+def test_an_overflowing_fp16_step_is_skipped_and_the_scale_lowered(tiny_learner):
+    from clskit.callbacks import MixedPrecisionCB
+
+    class Overflow(Callback):
+        def before_fit(self):
+            self.before = [p.detach().clone() for p in self.learn.model.parameters()]
+            self.cancelled = 0
+
+        def after_backward(self):  # an overflow on the first batch only
+            if self.learn.iter == 0:
+                next(self.learn.model.parameters()).grad[0] = float("inf")
+
+        def after_cancel_step(self):
+            self.cancelled += 1
+
+        def after_batch(self):
+            if self.learn.training and self.learn.iter == 0:
+                self.unchanged = all(torch.equal(a, b) for a, b in zip(self.before, self.learn.model.parameters()))
+
+    mixed, overflow = MixedPrecisionCB("fp16", device_types=("cpu",)), Overflow()
+    learn = tiny_learner(cbs=[mixed, overflow])
+    learn.fit(1)
+    assert overflow.cancelled == 1 and overflow.unchanged
+    assert mixed.scales[0] == mixed.scales[-1] == 65536.0 / 2  # halved once (torch's backoff_factor)
+    assert all(bool(torch.isfinite(p).all()) for p in learn.model.parameters())
+
+
+def test_mixed_precision_with_an_accelerator_names_the_fix(tiny_learner):
+    with pytest.raises(ValueError, match="Accelerator\\(mixed_precision='fp16'\\)"):
+        tiny_learner(mixed_precision=True, accelerator=object())

@@ -14,8 +14,8 @@ FAMILIES = {"AlexNet", "VGG", "ResNet", "Inception", "EfficientNet", "MobileNet"
 
 
 def _cards():
-    rows = [dict(name=n, family=f, year=2015, params_m=p, gflops=g, latency_b1_ms=l, latency_b32_ms=l / 3, top1=a)
-            for n, f, p, g, l, a in [("A", "ResNet", 11.7, 3.6, 20.0, 69.8), ("B", "ViT", 86.6, 35.1, 150.0, 81.1),
+    rows = [dict(name=n, family=f, year=2015, params_m=p, gflops=g, latency_b1_ms=ms, latency_b32_ms=ms / 3, top1=a)
+            for n, f, p, g, ms, a in [("A", "ResNet", 11.7, 3.6, 20.0, 69.8), ("B", "ViT", 86.6, 35.1, 150.0, 81.1),
                                      ("C", "MobileNet", 3.5, 0.6, 8.0, 71.9)]]
     return {"meta": {"note": "test"}, "models": rows}
 

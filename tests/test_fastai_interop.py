@@ -16,11 +16,8 @@ from clskit.fastai_interop import LiveCurvesCallback, fastai_history, fastai_pre
 from clskit.metrics import accuracy  # noqa: E402
 from clskit.models import create_model  # noqa: E402
 
-from test_callbacks import FakeView, tiny_dls  # noqa: E402
 
-
-def fastai_learner(cbs=()):
-    dls = tiny_dls()
+def fastai_learner(dls, cbs=()):
     items = [[(x, y) for x, y in zip(ds.float_images(), ds.targets)] for ds in (dls.train.dataset, dls.valid.dataset)]
     fdls = FastaiDataLoaders(FastaiDataLoader(items[0], bs=16, shuffle=True), FastaiDataLoader(items[1], bs=32))
     torch.manual_seed(0)
@@ -28,8 +25,8 @@ def fastai_learner(cbs=()):
     return FastaiLearner(fdls, model, loss_func=CrossEntropyLossFlat(), metrics=fastai_accuracy, cbs=list(cbs))
 
 
-def test_fastai_preds_feed_clskit_metrics_and_agree_with_fastai():
-    learn = fastai_learner()
+def test_fastai_preds_feed_clskit_metrics_and_agree_with_fastai(tiny_dls):
+    learn = fastai_learner(tiny_dls())
     with learn.no_logging():
         learn.fit(2, 1e-2)
         probs, targets = fastai_preds(learn)
@@ -39,9 +36,9 @@ def test_fastai_preds_feed_clskit_metrics_and_agree_with_fastai():
     assert accuracy(targets, probs) == pytest.approx(float(fastai_acc))
 
 
-def test_live_curves_callback_feeds_the_clskit_view():
-    view = FakeView()
-    learn = fastai_learner(cbs=[LiveCurvesCallback(view=view, text_every=0.0)])
+def test_live_curves_callback_feeds_the_clskit_view(tiny_dls, fake_view):
+    view = fake_view
+    learn = fastai_learner(tiny_dls(), cbs=[LiveCurvesCallback(view=view, text_every=0.0)])
     with learn.no_logging():
         learn.fit(3, 1e-2)
     assert view.shown == 1 and view.closed and view.n_updates == 3
@@ -54,10 +51,10 @@ def test_live_curves_callback_feeds_the_clskit_view():
     assert view.n_updates == 3
 
 
-def test_fastai_history_plots_like_a_clskit_history(agg_pyplot):
+def test_fastai_history_plots_like_a_clskit_history(agg_pyplot, tiny_dls):
     from clskit.plots import plot_history
 
-    learn = fastai_learner()
+    learn = fastai_learner(tiny_dls())
     with learn.no_logging():
         learn.fit(2, 1e-2)
     hist = fastai_history(learn.recorder)

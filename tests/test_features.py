@@ -8,7 +8,9 @@ matplotlib.use("Agg")
 
 from clskit.features import (FeatureExtractor, cls_attention, conv_layer_names, feature_maps, first_layer_filters,
                              pick_layers, tile, top_channels)
+from clskit.features import describe_layers, pooled_features
 from clskit.models import create_model
+from clskit.models.scratch import receptive_field
 
 
 @pytest.fixture
@@ -120,8 +122,6 @@ def test_feature_map_viewer_on_a_vit():
 
 
 # -- pooled features and the per-layer description (the hierarchy, measured) -----------------------
-from clskit.features import describe_layers, pooled_features
-from clskit.models.scratch import receptive_field
 
 
 def test_pooled_features_are_the_spatial_mean_of_the_maps_in_any_batch_size(cnn):

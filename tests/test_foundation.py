@@ -141,17 +141,6 @@ def test_every_notebook_is_listed_in_the_course_map():
         assert n in readme, f"{n} missing from README.md"
 
 
-def test_stored_notebooks_have_no_errors_or_local_paths():
-    import json
-
-    for p in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        nb = json.loads(p.read_text())
-        for i, cell in enumerate(nb["cells"]):
-            for out in cell.get("outputs", []):
-                assert out.get("output_type") != "error", f"{p.name} cell {i} stores an error"
-                assert not re.search(r"/(root|tmp|home|work|Users)/|site-packages|dist-packages", json.dumps(out)), f"{p.name} cell {i} shows a local path"
-
-
 def test_tasks_help():
     r = subprocess.run([sys.executable, str(ROOT / "tasks.py"), "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "tasks.py test" in r.stdout

@@ -8,12 +8,12 @@ import warnings
 import pytest
 import torch
 
-from clskit.callbacks import (Callback, CheckpointCB, EarlyStoppingCB, GradientClipCB, LiveCurvesCB,
-                              NonFiniteLossWarning, ProgressCB, TerminateOnNaNCB, TrackBestCB)
+from clskit.callbacks import (Callback, CheckpointCB, EarlyStoppingCB, GradientClipCB, LiveCurvesCB, LRFinderResult,
+                              MixedPrecisionCB, NonFiniteLossWarning, ProgressCB, TerminateOnNaNCB, TrackBestCB,
+                              suggest_lr)
 from clskit.checkpoint import load_checkpoint
-from clskit.learner import Learner, LRFinderResult, suggest_lr
+from clskit.learner import Learner
 
-from test_callbacks import tiny_dls, tiny_learner
 
 
 def strip_time(history):
@@ -40,7 +40,7 @@ class Snapshots(Callback):
         self.states[self.learn.history[-1]["epoch"]] = weights(self.learn.model)
 
 
-def test_two_seeded_fits_give_identical_history():
+def test_two_seeded_fits_give_identical_history(tiny_dls):
     dls = tiny_dls()
     runs = []
     for _ in range(2):
@@ -55,7 +55,7 @@ def test_two_seeded_fits_give_identical_history():
     assert same_weights(runs[0][1], runs[1][1])
 
 
-def test_lr_find_restores_weights_and_suggests_a_rate_in_range(agg_pyplot):
+def test_lr_find_restores_weights_and_suggests_a_rate_in_range(agg_pyplot, tiny_learner):
     learn = tiny_learner()
     before = weights(learn.model)
     res = learn.lr_find(start_lr=1e-5, end_lr=10, num_it=12)  # longer than one epoch (5 batches)
@@ -79,7 +79,7 @@ def test_suggest_lr_picks_the_steepest_descent():
     assert math.isnan(LRFinderResult([1e-3], [1.0]).suggestion)
 
 
-def test_gradient_clipping_bounds_the_norm():
+def test_gradient_clipping_bounds_the_norm(tiny_learner):
     class Norm(Callback):
         order = 1  # after GradientClipCB (order 0), before the step
 
@@ -98,16 +98,16 @@ def test_gradient_clipping_bounds_the_norm():
     assert max(norm.norms) <= 0.05 * (1 + 1e-4)  # ... and the step saw the clipped gradients
 
 
-def test_mixed_precision_is_a_no_op_on_cpu():
+def test_mixed_precision_is_a_no_op_on_cpu(tiny_learner):
     a = tiny_learner(seed=0)
     a.fit(1)
     b = tiny_learner(seed=0, mixed_precision=True)
     b.fit(1)
     assert strip_time(a.history) == strip_time(b.history)
-    assert b.scaler is None
+    assert b.cb(MixedPrecisionCB).scaler is None and not b.cb(MixedPrecisionCB).active
 
 
-def test_nan_loss_from_a_high_learning_rate_stops_with_advice():
+def test_nan_loss_from_a_high_learning_rate_stops_with_advice(tiny_learner):
     learn = tiny_learner(lr=1e9)
     with pytest.warns(NonFiniteLossWarning, match="learning rate"):
         learn.fit(3)
@@ -115,7 +115,7 @@ def test_nan_loss_from_a_high_learning_rate_stops_with_advice():
     assert "lr_find" in learn.cb(TerminateOnNaNCB).message
 
 
-def test_nan_inputs_are_named_as_the_cause():
+def test_nan_inputs_are_named_as_the_cause(tiny_dls, tiny_learner):
     dls = tiny_dls()
     dls.train.transform = lambda x: x.masked_fill(torch.rand_like(x) < 0.05, float("nan"))
     learn = Learner(tiny_learner().model, dls, progress=False, device="cpu")
@@ -124,7 +124,7 @@ def test_nan_inputs_are_named_as_the_cause():
     assert learn.history == []
 
 
-def test_early_stopping_restores_the_best_weights(capsys):
+def test_early_stopping_restores_the_best_weights(capsys, tiny_learner):
     snaps = Snapshots()
     # a large constant lr makes the validation loss bounce, so there is something to stop on
     stop = EarlyStoppingCB("valid_loss", patience=2)
@@ -137,7 +137,7 @@ def test_early_stopping_restores_the_best_weights(capsys):
     assert same_weights(weights(learn.model), snaps.states[best])
 
 
-def test_ctrl_c_keeps_best_weights_and_history_and_fit_continues():
+def test_ctrl_c_keeps_best_weights_and_history_and_fit_continues(tiny_learner):
     class CtrlC(Callback):
         def after_batch(self):
             if self.learn.epoch == 2 and self.learn.iter == 1 and self.learn.training:
@@ -152,7 +152,7 @@ def test_ctrl_c_keeps_best_weights_and_history_and_fit_continues():
     assert not learn.interrupted and [r["epoch"] for r in learn.history] == [1, 2, 3]
 
 
-def test_checkpoint_saves_the_best_atomically(tmp_path):
+def test_checkpoint_saves_the_best_atomically(tmp_path, tiny_learner):
     snaps = Snapshots()
     ck = CheckpointCB(tmp_path / "best.pt", monitor="valid_loss")
     learn = tiny_learner(lr=0.3, sched="constant", cbs=[ck, snaps])
@@ -163,13 +163,13 @@ def test_checkpoint_saves_the_best_atomically(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["best.pt"]  # no temporary files left
 
 
-def test_monitoring_an_unknown_key_says_what_exists():
+def test_monitoring_an_unknown_key_says_what_exists(tiny_learner):
     learn = tiny_learner(cbs=[EarlyStoppingCB("val_acc")])
     with pytest.raises(KeyError, match="valid_loss"):
         learn.fit(1)
 
 
-def test_predictions_and_default_callbacks():
+def test_predictions_and_default_callbacks(tiny_learner):
     learn = tiny_learner()
     learn.fit(2)
     probs, targets = learn.get_preds()
@@ -184,7 +184,7 @@ def test_predictions_and_default_callbacks():
     assert live.cb(LiveCurvesCB) is not None and live.cb(ProgressCB) is None  # the status line replaces the bar
 
 
-def test_progress_bar_runs_in_a_plain_script(capsys):
+def test_progress_bar_runs_in_a_plain_script(capsys, tiny_learner):
     learn = tiny_learner(progress=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

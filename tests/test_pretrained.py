@@ -1,7 +1,6 @@
 """Offline pretrained EfficientNet-Lite0, its preprocessing, and hub weights failing clearly offline."""
 import urllib.error
 
-import numpy as np
 import pytest
 import torch
 

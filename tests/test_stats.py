@@ -1,9 +1,8 @@
 """Wilson interval and seed spread."""
-import math
 
 import pytest
 
-from clskit.exercises import Check, predict_then_measure, check
+from clskit.exercises import predict_then_measure, check
 from clskit.stats import spread, wilson_interval
 
 

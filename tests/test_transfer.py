@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 
 from clskit import transfer
 from clskit.datasets import DataLoaders, load_dataset
@@ -60,8 +59,7 @@ def test_discriminative_groups_cover_params_and_reach_the_scheduler(data):
     assert {id(p) for p in groups[-1]["params"]} == {id(m.head[2].weight), id(m.head[2].bias)}
     dls = DataLoaders.from_datasets(*data, batch_size=8)
     learn = Learner(m, dls, progress=False, seed=0)
-    learn.param_groups = groups
-    learn.fit(1, reset_opt=True)
+    learn.fit(1, param_groups=groups)
     # one-cycle starts every group at its own max_lr / 25 (torch's div_factor)
     assert [g["initial_lr"] for g in learn.opt.param_groups] == pytest.approx([4e-6, 4e-5, 4e-4])
     with pytest.raises(ValueError, match="n_groups"):

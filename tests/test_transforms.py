@@ -161,19 +161,31 @@ def test_playground_driven_from_python():
     assert g.shape == (16, 16, 3)
 
 
-def test_playground_on_real_photos_redraws_within_a_second():
+def _photo_playground():
     pytest.importorskip("ipywidgets")
-    import time
-
     from clskit.datasets import load_dataset
     from clskit.widgets.augment import AugmentPlayground
 
     photos = load_dataset("imagenette_mini", split="val", size=160)
-    pg = AugmentPlayground(photos, n=8, cols=4, scale=1, preset="standard")
+    return photos, AugmentPlayground(photos, n=8, cols=4, scale=1, preset="standard")
+
+
+def test_playground_on_real_photos_redraws():
+    photos, pg = _photo_playground()
     assert pg.grid.shape == (2 * 162 - 2, 4 * 162 - 2, 3)
     assert np.allclose(pg.grid[:160, :160], photos.float_images(0).permute(1, 2, 0).numpy())  # the photo itself first
+    before = pg.image.value
+    pg.sliders["rotate"].value = 30.0
+    assert pg.transform.rotate == 30.0 and pg.image.value != before
+
+
+@pytest.mark.benchmark
+def test_playground_on_real_photos_redraws_within_a_second():
+    """A timing: opt-in (CLSKIT_BENCHMARKS=1), since CPU time on a shared machine is not the code's."""
+    import time
+
+    _, pg = _photo_playground()
     start = time.process_time()
     pg.sliders["rotate"].value = 30.0
     cpu = time.process_time() - start
-    assert pg.transform.rotate == 30.0
     assert cpu < 1.0, f"one redraw took {cpu:.2f} s of CPU; the playground must answer within a second"

@@ -3,22 +3,26 @@
 | module        | holds                                                                   |
 |---------------|-------------------------------------------------------------------------|
 | ``core``      | :class:`Callback`, the event names, the ``Cancel*Exception`` s          |
-| ``defaults``  | what every Learner adds: schedule, device, :class:`Recorder`, NaN guard; the LR finder's callback |
+| ``defaults``  | what every Learner adds: :class:`SchedulerCB`, :class:`DeviceCB`, :class:`Recorder`, NaN guard |
+| ``lr_finder`` | :class:`LRFinderCB`, :class:`LRFinderResult`, :func:`suggest_lr` (``Learner.lr_find``) |
 | ``progress``  | :class:`ProgressCB`, :class:`LiveCurvesCB`                              |
 | ``precision`` | :class:`MixedPrecisionCB`, :class:`GradientClipCB`                      |
 | ``tracking``  | :class:`TrackBestCB`, :class:`EarlyStoppingCB`, :class:`CheckpointCB`   |
 
 Every name is importable from ``clskit.callbacks`` itself.
 """
-from .core import (CALLBACK_METHODS, CANCEL, EVENTS, Callback, CallbackNameWarning, CancelBatchException,
-                   CancelEpochException, CancelFitException, CancelTrainException, CancelValidateException)
-from .defaults import DeviceCB, LRFinderCB, NonFiniteLossWarning, Recorder, TerminateOnNaNCB, TrainEvalCB
+from .core import (AFTER_EVEN_IF_CANCELLED, CALLBACK_METHODS, CANCEL, EVENTS, Callback, CallbackNameWarning, CancelBackwardException,
+                   CancelBatchException, CancelEpochException, CancelFitException, CancelStepException,
+                   CancelTrainException, CancelValidateException)
+from .defaults import DeviceCB, NonFiniteLossWarning, Recorder, SchedulerCB, TerminateOnNaNCB
+from .lr_finder import LRFinderCB, LRFinderResult, suggest_lr
 from .precision import GradientClipCB, MixedPrecisionCB
 from .progress import LiveCurvesCB, ProgressCB, _safe_len  # noqa: F401
 from .tracking import CheckpointCB, EarlyStoppingCB, TrackBestCB
 
-__all__ = ["CALLBACK_METHODS", "CANCEL", "EVENTS", "Callback", "CallbackNameWarning", "CancelBatchException",
-           "CancelEpochException", "CancelFitException", "CancelTrainException", "CancelValidateException",
-           "CheckpointCB", "DeviceCB", "EarlyStoppingCB", "GradientClipCB", "LRFinderCB", "LiveCurvesCB",
-           "MixedPrecisionCB", "NonFiniteLossWarning", "ProgressCB", "Recorder", "TerminateOnNaNCB",
-           "TrackBestCB", "TrainEvalCB"]
+__all__ = ["AFTER_EVEN_IF_CANCELLED", "CALLBACK_METHODS", "CANCEL", "EVENTS", "Callback", "CallbackNameWarning", "CancelBackwardException",
+           "CancelBatchException", "CancelEpochException", "CancelFitException", "CancelStepException",
+           "CancelTrainException", "CancelValidateException", "CheckpointCB", "DeviceCB", "EarlyStoppingCB",
+           "GradientClipCB", "LRFinderCB", "LRFinderResult", "LiveCurvesCB", "MixedPrecisionCB",
+           "NonFiniteLossWarning", "ProgressCB", "Recorder", "SchedulerCB", "TerminateOnNaNCB", "TrackBestCB",
+           "suggest_lr"]

@@ -2,9 +2,20 @@
 ``Cancel*Exception`` s that change control flow (as in fastai's ``callback/core.py``).
 
 Events (each as ``before_<e>`` / ``after_<e>``, plus ``after_cancel_<e>`` and ``cleanup_<e>``):
-``fit``, ``epoch``, ``train``, ``validate``, ``batch``; inside a batch also ``after_pred``,
-``after_loss``, ``before_backward``, ``after_backward``, ``before_step``, ``after_step``; and
-``after_interrupt`` when the user stops training (Ctrl-C / the stop button).
+``fit``, ``epoch``, ``train``, ``validate``, ``batch``, and in a training batch ``backward`` and
+``step``; inside a batch also ``after_pred`` and ``after_loss``; and ``after_interrupt`` when the
+user stops training (Ctrl-C / the stop button). A batch runs
+
+    before_batch -> forward -> after_pred -> loss -> after_loss
+      -> before_backward -> learn.loss_grad.backward() -> after_backward
+      -> before_step -> learn.opt.step() -> after_step -> zero_grad -> after_batch
+
+so mixed precision (scale ``loss_grad`` in ``before_backward``, step with the scaler in
+``before_step``) and Accelerate (its own ``backward``) are callbacks, as in fastai.
+
+Cancelling an event skips the rest of it, ``after_<e>`` included, and runs ``after_cancel_<e>``;
+for ``backward`` and ``step`` only the work is skipped and ``after_<e>`` still runs (as in fastai:
+the gradients a callback made itself are there, the schedule still advances past a skipped step).
 
 A callback method whose name is close to an event but is none (``befor_fit``, ``after_epochs``)
 would never run; defining one warns with :class:`CallbackNameWarning`.
@@ -14,12 +25,11 @@ from __future__ import annotations
 import difflib
 import warnings
 
-EVENTS = ("fit", "epoch", "train", "validate", "batch")
+EVENTS = ("fit", "epoch", "train", "validate", "batch", "backward", "step")
 # every method name the Learner calls on a callback
 CALLBACK_METHODS = frozenset(
     [f"{when}_{e}" for e in EVENTS for when in ("before", "after", "after_cancel", "cleanup")]
-    + ["after_pred", "after_loss", "before_backward", "after_backward", "before_step", "after_step",
-       "after_interrupt"])
+    + ["after_pred", "after_loss", "after_interrupt"])
 
 
 class CancelFitException(Exception):
@@ -42,9 +52,21 @@ class CancelBatchException(Exception):
     """Raise to skip the rest of the current batch (for example its backward pass and step)."""
 
 
+class CancelBackwardException(Exception):
+    """Raise in ``before_backward`` to skip ``loss_grad.backward()`` and go to ``after_backward``
+    (a callback did its own backward)."""
+
+
+class CancelStepException(Exception):
+    """Raise in ``before_step`` to skip ``opt.step()`` and go to ``after_step`` (the step must be skipped)."""
+
+
 # which exception cancels which event (the Learner catches it around that event)
 CANCEL = {"fit": CancelFitException, "epoch": CancelEpochException, "train": CancelTrainException,
-          "validate": CancelValidateException, "batch": CancelBatchException}
+          "validate": CancelValidateException, "batch": CancelBatchException,
+          "backward": CancelBackwardException, "step": CancelStepException}
+# the events whose after_<e> runs even when they were cancelled (only their work is skipped)
+AFTER_EVEN_IF_CANCELLED = frozenset({"backward", "step"})
 
 
 class CallbackNameWarning(UserWarning):

@@ -1,5 +1,5 @@
 """The callbacks every Learner adds itself: schedule stepping, device moves, the history recorder,
-the NaN guard; and the learning-rate finder's callback (added by ``Learner.lr_find``)."""
+the NaN guard."""
 from __future__ import annotations
 
 import math
@@ -8,11 +8,13 @@ import warnings
 
 import torch
 
+from ..inference import activation
 from ..utils import to_device
 from .core import Callback, CancelFitException
+from .precision import MixedPrecisionCB
 
 
-class TrainEvalCB(Callback):
+class SchedulerCB(Callback):
     """Steps the learning-rate schedule after every optimiser step."""
 
     order = -20
@@ -56,15 +58,11 @@ class Recorder(Callback):
         self.history: list[dict] = []
         self.batch_losses: list[float] = []
         self.lrs: list[float] = []
+        self.before_epoch()
 
     def before_epoch(self):
-        # (also here: a callback may cancel the training phase before before_train runs)
-        self.before_train()
-
-    def before_train(self):
+        # one history row per epoch, so every sum starts here (even when a phase is cancelled early)
         self._sum, self._n, self._tlogits, self._ttargets = 0.0, 0, [], []
-
-    def before_validate(self):
         self._vsum, self._vn, self._logits, self._targets = 0.0, 0, [], []
 
     def after_batch(self):
@@ -89,20 +87,19 @@ class Recorder(Callback):
     @property
     def train_loss(self) -> float:
         """Mean training loss of the current epoch so far."""
-        return self._sum / max(self._n, 1) if hasattr(self, "_sum") else float("nan")
+        return self._sum / self._n if self._n else float("nan")
 
     def after_epoch(self):
         learn = self.learn
         row = {"epoch": len(self.history) + 1, "train_loss": self._sum / self._n if self._n else float("nan")}
-        if getattr(self, "_tlogits", None):
-            probs = learn.activation(torch.cat(self._tlogits)).cpu()
+        if self._tlogits:
+            probs = activation(torch.cat(self._tlogits), learn.multilabel).cpu()
             targets = torch.cat(self._ttargets).cpu()
             for name, fn in learn.metrics:
                 row[f"train_{name}"] = float(fn(targets, probs))
-            self._tlogits, self._ttargets = [], []
-        if getattr(self, "_vn", 0):
+        if self._vn:
             row["valid_loss"] = self._vsum / self._vn
-            probs = learn.activation(torch.cat(self._logits))
+            probs = activation(torch.cat(self._logits), learn.multilabel)
             targets = torch.cat(self._targets)
             for name, fn in learn.metrics:
                 row[name] = float(fn(targets, probs))
@@ -110,7 +107,6 @@ class Recorder(Callback):
             row["lr"] = learn.opt.param_groups[-1]["lr"]
         row["time"] = time.perf_counter() - learn.epoch_start
         self.history.append(row)
-        self._vn = 0
 
     def best(self, monitor: str = "valid_loss", mode: str | None = None) -> dict | None:
         """The history row with the best value of ``monitor``."""
@@ -169,40 +165,7 @@ class TerminateOnNaNCB(Callback):
         if weights_bad:
             msg += (" The weights now contain NaN: rebuild the model (or attach EarlyStoppingCB/TrackBestCB, "
                     "which restore the best weights).")
-        if learn.scaler is not None:
+        mixed = learn.cb(MixedPrecisionCB)
+        if mixed is not None and mixed.scaler is not None:
             msg += " With float16 mixed precision an overflow is also possible: try mixed_precision='bf16' or False."
         return msg
-
-
-class LRFinderCB(Callback):
-    """Used by :meth:`Learner.lr_find`: raises the learning rate exponentially every batch and
-    records the smoothed loss (an exponential moving average with bias correction, as in fastai)."""
-
-    order = 0
-
-    def __init__(self, start_lr: float, end_lr: float, num_it: int, stop_div: bool = True, beta: float = 0.98):
-        self.start_lr, self.end_lr, self.num_it, self.stop_div, self.beta = start_lr, end_lr, num_it, stop_div, beta
-        self.lrs: list[float] = []
-        self.losses: list[float] = []
-
-    def before_fit(self):
-        self._i, self._avg, self._best = 0, 0.0, math.inf
-
-    def before_batch(self):
-        lr = self.start_lr * (self.end_lr / self.start_lr) ** (self._i / (self.num_it - 1))
-        for g in self.learn.opt.param_groups:
-            g["lr"] = lr
-        self._lr = lr
-
-    def after_batch(self):
-        loss = float(self.learn.loss.detach())
-        if not math.isfinite(loss):
-            raise CancelFitException("the loss diverged")
-        self._i += 1
-        self._avg = self.beta * self._avg + (1 - self.beta) * loss
-        smooth = self._avg / (1 - self.beta ** self._i)
-        self.lrs.append(self._lr)
-        self.losses.append(smooth)
-        self._best = min(self._best, smooth)
-        if self._i >= self.num_it or (self.stop_div and smooth > 4 * self._best):
-            raise CancelFitException("done")

@@ -12,6 +12,8 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import torch
 
+from ..utils import DEFAULTS
+
 
 @dataclass
 class ImageDataset(torch.utils.data.Dataset):
@@ -274,7 +276,8 @@ class DataLoaders:
                 raise ValueError(f"the {name} set's classes {list(ds.classes)} differ from the training set's "
                                  f"{list(train.classes)}: target k would mean different classes. Load both with the "
                                  "same classes= (load_image_folder(..., classes=train.classes))")
-        mk = lambda ds, tfm: None if ds is None else ArrayLoader(ds, batch_size * 2, transform=tfm)
+        eval_batch_size = batch_size * DEFAULTS["eval_batch_factor"]
+        mk = lambda ds, tfm: None if ds is None else ArrayLoader(ds, eval_batch_size, transform=tfm)
         return cls(
             ArrayLoader(train, batch_size, shuffle=True, seed=seed, transform=train_transform, sampler=sampler),
             mk(valid, eval_transform), mk(test, eval_transform), list(train.classes), train.multilabel,

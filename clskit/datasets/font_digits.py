@@ -90,7 +90,7 @@ def block_counts(bitmaps: np.ndarray) -> np.ndarray:
     """optdigits' reduction: ``(N, 32, 32)`` booleans -> ``(N, 8, 8)`` counts of on pixels per 4x4 block (0-16).
 
     Example:
-        >>> block_counts(np.ones((1, 32, 32), bool)).max()
+        >>> int(block_counts(np.ones((1, 32, 32), bool)).max())
         16
     """
     b = np.asarray(bitmaps)

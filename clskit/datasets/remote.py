@@ -97,9 +97,6 @@ def download_url(url: str, dest, *, md5: str | None = None, sha256: str | None =
     """
     import http.client
     import urllib.error
-    import urllib.request
-
-    from tqdm.auto import tqdm
 
     dest = Path(dest)
     want = _expected(md5, sha256)
@@ -109,33 +106,8 @@ def download_url(url: str, dest, *, md5: str | None = None, sha256: str | None =
         dest.unlink()  # a stale or corrupt file from elsewhere: fetch again
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
-    offset = part.stat().st_size if part.is_file() else 0
-    request = urllib.request.Request(url, headers={"User-Agent": "clskit"})
-    if offset:
-        request.add_header("Range", f"bytes={offset}-")
     try:
-        try:
-            response = urllib.request.urlopen(request, timeout=timeout)
-        except urllib.error.HTTPError as e:
-            if e.code == 416 and offset:  # nothing left to fetch: the partial file is complete
-                response = None
-            else:
-                raise
-        if response is not None:
-            with response:
-                status = getattr(response, "status", 200)
-                if offset and status != 206:  # the server ignored Range: start again
-                    offset = 0
-                length = response.headers.get("Content-Length")
-                total = offset + int(length) if length is not None else None
-                with open(part, "ab" if offset else "wb") as f, tqdm(
-                        total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
-                        desc=dest.name, disable=not progress, leave=False) as bar:
-                    while block := response.read(chunk_size):
-                        f.write(block)
-                        bar.update(len(block))
-            if total is not None and part.stat().st_size < total:  # the connection closed early
-                raise http.client.IncompleteRead(b"", total - part.stat().st_size)
+        _fetch(url, part, dest.name, progress=progress, timeout=timeout, chunk_size=chunk_size)
     except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as e:
         reason = getattr(e, "reason", e)
         kept = f" The partial file {part.name} is kept; running again resumes it." if part.is_file() else ""
@@ -150,6 +122,39 @@ def download_url(url: str, dest, *, md5: str | None = None, sha256: str | None =
                                 + _manual_hint(url, dest, md5, sha256))
     os.replace(part, dest)
     return dest
+
+
+def _fetch(url: str, part: Path, name: str, *, progress: bool, timeout: float, chunk_size: int) -> None:
+    """Download ``url`` into ``part``, resuming what it already holds with an HTTP Range request."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    from tqdm.auto import tqdm
+
+    offset = part.stat().st_size if part.is_file() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": "clskit"})
+    if offset:
+        request.add_header("Range", f"bytes={offset}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as e:
+        if e.code == 416 and offset:  # nothing left to fetch: the partial file is complete
+            return
+        raise
+    with response:
+        if offset and getattr(response, "status", 200) != 206:  # the server ignored Range: start again
+            offset = 0
+        length = response.headers.get("Content-Length")
+        total = offset + int(length) if length is not None else None
+        with open(part, "ab" if offset else "wb") as f, tqdm(
+                total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
+                desc=name, disable=not progress, leave=False) as bar:
+            while block := response.read(chunk_size):
+                f.write(block)
+                bar.update(len(block))
+    if total is not None and part.stat().st_size < total:  # the connection closed early
+        raise http.client.IncompleteRead(b"", total - part.stat().st_size)
 
 
 def _inside(base: Path, name: str) -> bool:

@@ -1,9 +1,14 @@
 """Train / validation / test splits that keep class proportions (and groups) intact."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .base import ImageDataset
+
+if TYPE_CHECKING:
+    import torch
 
 
 def split_indices(targets, val: float = 0.15, test: float = 0.15, *, stratify: bool = True,

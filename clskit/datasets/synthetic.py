@@ -31,6 +31,59 @@ DEFECT_KINDS = ("ok", "scratch", "spot")
 MARKER_COLOURS = np.array([[1, 0, 0], [0, 0.8, 0], [0, 0.3, 1], [1, 0.9, 0], [1, 0, 1], [0, 1, 1],
                            [1, 0.5, 0], [1, 1, 1]], dtype=np.float32)
 
+# -- every constant of the generators, in one place (airbench's ``hyp``) ------------------------------------
+# Lengths are fractions of the image side unless the comment says pixels; colours are in [0, 1].
+# A range (lo, hi) is drawn uniformly per image; (offset, span) means offset + span * U(0, 1).
+# Changing a value changes the images every seed gives (tests/test_synthetic.py pins them).
+HYP = {
+    "colour": {
+        "dark": (0.05, 0.35),        # (offset, span) of a dark colour channel
+        "light": (0.6, 0.35),        # (offset, span) of a light one: always >= 0.25 apart from a dark one
+        "shift_fade": 0.5,           # under shift s, colours move s * this of the way to their grey
+        "shift_contrast": 0.3,       # ... and the object/background contrast drops by s * this
+    },
+    "texture": {
+        "cycles": (1, 4),            # stripes per image side
+        "amplitude": (0.02, 0.12),   # stripe strength around the background colour
+        # under shift, checkerboards replace stripes: this peak-to-peak, cells of size // 16 to size // 4 px
+        "checker_amplitude": 0.2, "checker_cells": (16, 4),
+    },
+    "edge_blur": 1.2,  # soft-edge width grows by shift * this * size / 32 pixels (defocus)
+    "noise": 0.03, "shift_noise": 0.05,  # sensor noise std (shapes), + shift * shift_noise
+    "shapes": {
+        "radius": (0.16, 0.3),       # object radius
+        "centre": (0.3, 0.7),        # object centre (x and y)
+        "view_scale": 0.1,           # views of one object: radius x U(1 - this, 1 + this) ...
+        "view_shift": 0.08,          # ... centre moved by up to this ...
+        "view_turn": 0.5,            # ... and turned by up to this many radians
+        "texture_on_object": 0.5,    # how much of the background texture shows through the object
+        "marker": 8,                 # the spurious marker's side is size // this pixels (at least 2)
+    },
+    "multilabel": {
+        "centre_in_cell": (0.4, 0.6),  # object centre within its grid cell (fractions of the cell)
+        "radius": (0.3, 0.42),         # object radius in cells
+        "dark_max": 0.4,               # an object on a light background has channels <= this ...
+        "light_min": 0.6,              # ... and on a dark one >= this
+    },
+    "defects": {
+        "base": (0.35, 0.65),        # grey level of the metal
+        "streak_angle": 0.3,         # brushing direction: +-this radians around 0 or 90 degrees
+        "streak_amplitude": (0.01, 0.04),  # each of 3 streak sine waves
+        "streak_cycles": (0.5, 2.5),       # their frequency (x 64 / size, radians per pixel)
+        "light_gradient": 0.1,       # a light gradient of up to +-this across the image
+        "scratch_start": (0.15, 0.85), "scratch_length": (0.3, 0.6),  # start (x and y) and length
+        "scratch_width": (0.5, 1.0),       # x size / 64, + 0.3 pixels
+        "scratch_dark": 0.7,               # probability that a scratch is darker than the surface
+        "scratch_depth": (0.12, 0.25),
+        "spot_centre": (0.15, 0.85), "spot_radius": (0.03, 0.06),  # radius x (1 + shift / 2)
+        "spot_dark": 0.8,                  # probability that a spot is darker than the surface
+        "spot_depth": (0.15, 0.3),
+        "shift_contrast": 0.4,       # under shift s, defects and streaks fade by s * this
+        "tint": 0.04,                # steel is slightly blue or warm: each channel x (1 +- this)
+        "noise": 0.02,               # sensor noise std; + shift * HYP["shift_noise"]
+    },
+}
+
 
 # -- shapes as signed distances ---------------------------------------------------------------
 # Each function takes local coordinates (u, v) of shape (k, H, W), in units of the object's radius,
@@ -83,43 +136,47 @@ def _coverage(shape, size, cx, cy, r, theta, edge: float = 1.0) -> np.ndarray:
 # -- backgrounds, colours, corruption -----------------------------------------------------------
 def _colours(rng, n, shift):
     """Background and object colours (n, 3) with a random light/dark polarity and clear contrast."""
+    hyp = HYP["colour"]
+    (dark, dark_span), (light, light_span) = hyp["dark"], hyp["light"]
     light_bg = rng.random(n) < 0.5
-    lo, hi = 0.05 + 0.35 * rng.random((n, 3), np.float32), 0.6 + 0.35 * rng.random((n, 3), np.float32)
+    lo, hi = dark + dark_span * rng.random((n, 3), np.float32), light + light_span * rng.random((n, 3), np.float32)
     bg = np.where(light_bg[:, None], hi, lo).astype(np.float32)
-    fg = np.where(light_bg[:, None], 0.05 + 0.35 * rng.random((n, 3)), 0.6 + 0.35 * rng.random((n, 3)))
+    fg = np.where(light_bg[:, None], dark + dark_span * rng.random((n, 3)), light + light_span * rng.random((n, 3)))
     fg = fg.astype(np.float32)
     if shift > 0:  # deployment: faded colours (towards grey) and less contrast
         grey_bg, grey_fg = bg.mean(1, keepdims=True), fg.mean(1, keepdims=True)
-        bg = bg + 0.5 * shift * (grey_bg - bg)
-        fg = fg + 0.5 * shift * (grey_fg - fg)
-        fg = bg + (fg - bg) * (1 - 0.3 * shift)
+        bg = bg + hyp["shift_fade"] * shift * (grey_bg - bg)
+        fg = fg + hyp["shift_fade"] * shift * (grey_fg - fg)
+        fg = bg + (fg - bg) * (1 - hyp["shift_contrast"] * shift)
     return bg, fg
 
 
 def _texture(rng, n, size, shift) -> np.ndarray:
     """Background texture ``(n, H, W)`` around 0: stripes, or (under shift) checkerboards."""
+    hyp = HYP["texture"]
     ys, xs = _grid(size)
     f32 = lambda a: np.asarray(a, dtype=np.float32)[:, None, None]
     ang = rng.uniform(0, np.pi, n)
-    freq = f32(rng.uniform(1, 4, n) * 2 * np.pi / size)
-    phase, amp = f32(rng.uniform(0, 2 * np.pi, n)), f32(rng.uniform(0.02, 0.12, n))
+    freq = f32(rng.uniform(*hyp["cycles"], n) * 2 * np.pi / size)
+    phase, amp = f32(rng.uniform(0, 2 * np.pi, n)), f32(rng.uniform(*hyp["amplitude"], n))
     tex = amp * np.sin(freq * (xs * f32(np.cos(ang)) + ys * f32(np.sin(ang))) + phase)
     if shift > 0:
         checker = np.flatnonzero(rng.random(n) < shift)
-        cell = f32(rng.integers(max(2, size // 16), max(3, size // 4), len(checker)))
-        tex[checker] = ((((xs // cell) + (ys // cell)) % 2 - 0.5) * 0.2).astype(np.float32)
+        small, large = hyp["checker_cells"]
+        cell = f32(rng.integers(max(2, size // small), max(3, size // large), len(checker)))
+        tex[checker] = ((((xs // cell) + (ys // cell)) % 2 - 0.5) * hyp["checker_amplitude"]).astype(np.float32)
     return tex
 
 
 def _edge(size: int, shift: float) -> float:
     """Soft-edge width in pixels: crisp in the training domain, out of focus under shift."""
-    return 1.0 + 1.2 * shift * size / 32
+    return 1.0 + HYP["edge_blur"] * shift * size / 32
 
 
-def _finish(rng, canvas: np.ndarray, size: int, shift: float, noise: float = 0.03) -> torch.Tensor:
+def _finish(rng, canvas: np.ndarray, size: int, shift: float, noise: float = HYP["noise"]) -> torch.Tensor:
     """Sensor noise (stronger under shift), then uint8 ``(n, 3, H, W)``."""
     x = torch.from_numpy(canvas)
-    std = noise + 0.05 * shift
+    std = noise + HYP["shift_noise"] * shift
     x = x + torch.from_numpy(rng.standard_normal(canvas.shape, dtype=np.float32)) * std
     return (x.clamp(0, 1) * 255).round().to(torch.uint8)
 
@@ -133,13 +190,22 @@ def _counts(n_per_class: int, n_classes: int, imbalance: float) -> np.ndarray:
 
 
 def _flip_labels(rng, y: np.ndarray, n_classes: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """Flip exactly ``round(rate * n)`` labels to a different random class."""
+    """Corrupt exactly ``round(rate * n)`` images' labels; returns the noisy labels and which were hit.
+
+    Class indices ``y`` (n,) move to a different random class; a multi-label 0/1 matrix ``y``
+    (n, n_classes) gets one random label bit flipped per image hit.
+    """
     if not 0 <= rate < 1:
         raise ValueError(f"label_noise must be a fraction in [0, 1); got {rate}")
     flipped = np.zeros(len(y), bool)
     flipped[rng.choice(len(y), int(round(rate * len(y))), replace=False)] = True
+    rows = np.flatnonzero(flipped)
     noisy = y.copy()
-    noisy[flipped] = (y[flipped] + rng.integers(1, n_classes, flipped.sum())) % n_classes
+    if y.ndim == 1:
+        noisy[rows] = (y[rows] + rng.integers(1, n_classes, len(rows))) % n_classes
+    else:
+        bits = rng.integers(0, n_classes, len(rows))
+        noisy[rows, bits] = 1 - noisy[rows, bits]
     return noisy, flipped
 
 
@@ -194,6 +260,7 @@ def shapes(n_classes: int = 4, n_per_class: int = 500, size: int = 32, *, imbala
         raise ValueError(f"views (images per source object) must be at least 1; got {views}")
     if spurious is not None and not 0 <= spurious <= 1:
         raise ValueError(f"spurious is a probability in [0, 1] (or None for no marker); got {spurious}")
+    hyp = HYP["shapes"]
     rng = np.random.default_rng(seed)
     counts = _counts(n_per_class, n_classes, imbalance)
     # Source objects: class, colour, pose; each rendered `views` times with a jittered pose.
@@ -201,18 +268,19 @@ def shapes(n_classes: int = 4, n_per_class: int = 500, size: int = 32, *, imbala
     obj_y = np.repeat(np.arange(n_classes), n_obj)
     m = len(obj_y)
     bg, fg = _colours(rng, m, shift)
-    r_obj = rng.uniform(0.16, 0.3, m) * size
-    pos_obj = rng.uniform(0.3, 0.7, (m, 2)) * size
+    r_obj = rng.uniform(*hyp["radius"], m) * size
+    pos_obj = rng.uniform(*hyp["centre"], (m, 2)) * size
     th_obj = rng.uniform(0, 2 * np.pi, m)
     # Expand objects to images: the first counts[c] views of class c's objects.
     idx = np.concatenate([np.flatnonzero(obj_y == c).repeat(views)[:counts[c]] for c in range(n_classes)])
     n = len(idx)
     y = obj_y[idx]
     jit = 0.0 if views == 1 else 1.0
-    r = r_obj[idx] * rng.uniform(1 - 0.1 * jit, 1 + 0.1 * jit, n)
-    cx = pos_obj[idx, 0] + jit * rng.uniform(-0.08, 0.08, n) * size
-    cy = pos_obj[idx, 1] + jit * rng.uniform(-0.08, 0.08, n) * size
-    th = th_obj[idx] + jit * rng.uniform(-0.5, 0.5, n)
+    scale, move, turn = hyp["view_scale"], hyp["view_shift"], hyp["view_turn"]
+    r = r_obj[idx] * rng.uniform(1 - scale * jit, 1 + scale * jit, n)
+    cx = pos_obj[idx, 0] + jit * rng.uniform(-move, move, n) * size
+    cy = pos_obj[idx, 1] + jit * rng.uniform(-move, move, n) * size
+    th = th_obj[idx] + jit * rng.uniform(-turn, turn, n)
     r, cx, cy, th = (a.astype(np.float32) for a in (r, cx, cy, th))  # float64 would double the work
 
     tex = _texture(rng, n, size, shift)
@@ -220,12 +288,13 @@ def shapes(n_classes: int = 4, n_per_class: int = 500, size: int = 32, *, imbala
     for c in range(n_classes):
         sel = np.flatnonzero(y == c)
         a = _coverage(SHAPES[c], size, cx[sel], cy[sel], r[sel], th[sel], _edge(size, shift))[:, None]  # (k, 1, H, W)
-        canvas[sel] = canvas[sel] * (1 - a) + (fg[idx[sel]][:, :, None, None] + 0.5 * tex[sel, None]) * a
+        obj = fg[idx[sel]][:, :, None, None] + hyp["texture_on_object"] * tex[sel, None]
+        canvas[sel] = canvas[sel] * (1 - a) + obj * a
     marker = np.full(n, -1)
     if spurious is not None:
         follows = rng.random(n) < spurious
         marker = np.where(follows, y, rng.integers(0, n_classes, n))
-        ms = max(2, size // 8)
+        ms = max(2, size // hyp["marker"])
         canvas[:, :, 1:1 + ms, 1:1 + ms] = MARKER_COLOURS[marker % len(MARKER_COLOURS)][:, :, None, None]
     images = _finish(rng, canvas, size, shift)
 
@@ -264,6 +333,7 @@ def shapes_multilabel(n_labels: int = 4, n_images: int = 2000, size: int = 32, *
         raise ValueError(f"n_labels must be between 2 and {len(SHAPES)}; got {n_labels}")
     if not 0 < p_label <= 1:
         raise ValueError(f"p_label must be a probability in (0, 1]; got {p_label}")
+    hyp = HYP["multilabel"]
     rng = np.random.default_rng(seed)
     n = n_images
     y = (rng.random((n, n_labels)) < p_label).astype(np.float32)
@@ -282,22 +352,16 @@ def shapes_multilabel(n_labels: int = 4, n_images: int = 2000, size: int = 32, *
         _, fg = _colours(rng, k, shift)
         # Reuse the image's polarity: pick the object colour to contrast with this background.
         light = bg[sel].mean(1, keepdims=True) > 0.5
-        fg = np.where(light, np.minimum(fg, 0.4), np.maximum(fg, 0.6)).astype(np.float32)
+        fg = np.where(light, np.minimum(fg, hyp["dark_max"]), np.maximum(fg, hyp["light_min"])).astype(np.float32)
         row, col = cells[sel, j] // g, cells[sel, j] % g
-        cx = ((col + rng.uniform(0.4, 0.6, k)) * cell).astype(np.float32)
-        cy = ((row + rng.uniform(0.4, 0.6, k)) * cell).astype(np.float32)
-        r = (rng.uniform(0.3, 0.42, k) * cell).astype(np.float32)
+        cx = ((col + rng.uniform(*hyp["centre_in_cell"], k)) * cell).astype(np.float32)
+        cy = ((row + rng.uniform(*hyp["centre_in_cell"], k)) * cell).astype(np.float32)
+        r = (rng.uniform(*hyp["radius"], k) * cell).astype(np.float32)
         th = rng.uniform(0, 2 * np.pi, k).astype(np.float32)
         a = _coverage(SHAPES[j], size, cx, cy, r, th, _edge(size, shift))[:, None]
         canvas[sel] = canvas[sel] * (1 - a) + fg[:, :, None, None] * a
     images = _finish(rng, canvas, size, shift)
-    if not 0 <= label_noise < 1:
-        raise ValueError(f"label_noise must be a fraction in [0, 1); got {label_noise}")
-    flipped = np.zeros(n, bool)
-    flipped[rng.choice(n, int(round(label_noise * n)), replace=False)] = True
-    noisy = y.copy()
-    bits = rng.integers(0, n_labels, flipped.sum())
-    noisy[np.flatnonzero(flipped), bits] = 1 - noisy[np.flatnonzero(flipped), bits]
+    noisy, flipped = _flip_labels(rng, y, n_labels, label_noise)
     meta = {"clean_targets": y, "flipped": flipped, "shift": shift}
     return ImageDataset(images, torch.from_numpy(noisy), list(SHAPES[:n_labels]), multilabel=True, meta=meta)
 
@@ -330,6 +394,7 @@ def defects(n_per_class: int = 300, size: int = 64, *, kinds: tuple[str, ...] = 
     allowed = set(DEFECT_KINDS) | {"defect"}
     if len(kinds) < 2 or len(set(kinds)) != len(kinds) or not set(kinds) <= allowed:
         raise ValueError(f"kinds must be 2 or more distinct names from {sorted(allowed)}; got {kinds}")
+    hyp = HYP["defects"]
     rng = np.random.default_rng(seed)
     counts = _counts(n_per_class, len(kinds), imbalance)
     y = np.repeat(np.arange(len(kinds)), counts)
@@ -342,41 +407,43 @@ def defects(n_per_class: int = 300, size: int = 64, *, kinds: tuple[str, ...] = 
     ys, xs = _grid(size)
     # Brushed metal: a grey level, fine streaks along a random direction, a soft light gradient.
     u = lambda lo, hi, shape: rng.uniform(lo, hi, shape).astype(np.float32)
-    base = u(0.35, 0.65, (n, 1, 1))
-    ang = u(-0.3, 0.3, (n, 1, 1)) + np.where(rng.random((n, 1, 1)) < 0.5, 0, np.pi / 2).astype(np.float32)
+    base = u(*hyp["base"], (n, 1, 1))
+    turn, grad = hyp["streak_angle"], hyp["light_gradient"]
+    ang = u(-turn, turn, (n, 1, 1)) + np.where(rng.random((n, 1, 1)) < 0.5, 0, np.pi / 2).astype(np.float32)
     across = -xs * np.sin(ang) + ys * np.cos(ang)
-    streak = sum(u(0.01, 0.04, (n, 1, 1)) * np.sin(across * (u(0.5, 2.5, (n, 1, 1)) * 64 / size)
-                                                      + u(0, 6.3, (n, 1, 1))) for _ in range(3))
-    light = u(-0.1, 0.1, (n, 1, 1)) * (xs / size - 0.5) + u(-0.1, 0.1, (n, 1, 1)) * (ys / size - 0.5)
+    streak = sum(u(*hyp["streak_amplitude"], (n, 1, 1))
+                 * np.sin(across * (u(*hyp["streak_cycles"], (n, 1, 1)) * 64 / size) + u(0, 6.3, (n, 1, 1)))
+                 for _ in range(3))
+    light = u(-grad, grad, (n, 1, 1)) * (xs / size - 0.5) + u(-grad, grad, (n, 1, 1)) * (ys / size - 0.5)
     surf = (base + streak + light).astype(np.float32)
     # Scratches: a thin line segment, darker or lighter than the surface.
     sel = np.flatnonzero(kind == "scratch")
     if len(sel):
         k = len(sel)
-        p0 = u(0.15, 0.85, (k, 2)) * size
+        p0 = u(*hyp["scratch_start"], (k, 2)) * size
         a = rng.uniform(0, np.pi, k)
-        length = rng.uniform(0.3, 0.6, k) * size
+        length = rng.uniform(*hyp["scratch_length"], k) * size
         p1 = np.clip(p0 + length[:, None] * np.stack([np.cos(a), np.sin(a)], 1), 1, size - 1).astype(np.float32)
         d = _segment_distance(xs, ys, p0, p1)
-        width = u(0.5, 1.0, (k, 1, 1)) * size / 64 + 0.3
+        width = u(*hyp["scratch_width"], (k, 1, 1)) * size / 64 + 0.3
         cover = np.clip((width - d) / _edge(size, shift) + 0.5, 0, 1)
-        sign = np.where(rng.random((k, 1, 1)) < 0.7, -1, 1).astype(np.float32)
-        surf[sel] += sign * u(0.12, 0.25, (k, 1, 1)) * cover
+        sign = np.where(rng.random((k, 1, 1)) < hyp["scratch_dark"], -1, 1).astype(np.float32)
+        surf[sel] += sign * u(*hyp["scratch_depth"], (k, 1, 1)) * cover
     # Spots: a small soft blob, usually darker (a stain or a pit).
     sel = np.flatnonzero(kind == "spot")
     if len(sel):
         k = len(sel)
-        c = u(0.15, 0.85, (k, 2)) * size
-        rad = u(0.03, 0.06, (k, 1, 1)) * size * (1 + 0.5 * shift)
+        c = u(*hyp["spot_centre"], (k, 2)) * size
+        rad = u(*hyp["spot_radius"], (k, 1, 1)) * size * (1 + 0.5 * shift)
         d2 = (xs - c[:, 0, None, None]) ** 2 + (ys - c[:, 1, None, None]) ** 2
         blob = np.exp(-0.5 * d2 / rad ** 2)
-        sign = np.where(rng.random((k, 1, 1)) < 0.8, -1, 1).astype(np.float32)
-        surf[sel] += sign * u(0.15, 0.3, (k, 1, 1)) * blob
+        sign = np.where(rng.random((k, 1, 1)) < hyp["spot_dark"], -1, 1).astype(np.float32)
+        surf[sel] += sign * u(*hyp["spot_depth"], (k, 1, 1)) * blob
     if shift > 0:
-        surf = base + (surf - base) * (1 - 0.4 * shift)
-    tint = (1 + rng.uniform(-0.04, 0.04, (n, 3))).astype(np.float32)   # steel is slightly blue or warm
+        surf = base + (surf - base) * (1 - hyp["shift_contrast"] * shift)
+    tint = (1 + rng.uniform(-hyp["tint"], hyp["tint"], (n, 3))).astype(np.float32)
     canvas = np.ascontiguousarray(surf[:, None] * tint[:, :, None, None])
-    images = _finish(rng, canvas, size, shift, noise=0.02)
+    images = _finish(rng, canvas, size, shift, noise=hyp["noise"])
     noisy, flipped = _flip_labels(rng, y, len(kinds), label_noise)
     order = rng.permutation(n)
     meta = {"clean_targets": y[order], "flipped": flipped[order], "kind": kind[order], "shift": shift}

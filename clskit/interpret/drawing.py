@@ -3,7 +3,6 @@ by name. The grid of an image row plus one overlay row per method and model is
 :func:`clskit.camgrid.show_cam_grid`."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
 
 import numpy as np
 import torch

@@ -87,7 +87,7 @@ def cards_table(cards: dict | list[dict], columns: list[str] | None = None):
     """The cards as a pandas DataFrame (one row per model, rounded for reading).
 
     Example:
-        >>> cards_table(load_model_cards()).loc["ResNet-50", "top1"]
+        >>> float(cards_table(load_model_cards()).loc["ResNet-50", "top1"])
         76.1
     """
     import pandas as pd

@@ -98,14 +98,12 @@ def create_timm_pretrained(name: str, *, num_classes: int = 1000, in_chans: int 
     """
     import timm
 
+    # asked before loading, from timm's registry (not by reading an error message): not a network problem
+    if timm.is_model(name) and not timm.is_model_pretrained(name):
+        raise PretrainedWeightsUnavailable(
+            f"timm has no pretrained weights for {name!r}; see timm.list_models(pretrained=True) "
+            f"or use {OFFLINE_BACKBONE!r}")
     try:
         return timm.create_model(name, pretrained=True, num_classes=num_classes, in_chans=in_chans, **kw)
-    except RuntimeError as e:
-        # timm raises RuntimeError for names without pretrained weights: not a network problem
-        if "pretrained" in str(e).lower() and "no" in str(e).lower():
-            raise PretrainedWeightsUnavailable(
-                f"timm has no pretrained weights for {name!r}; see timm.list_models(pretrained=True) "
-                f"or use {OFFLINE_BACKBONE!r}") from None
-        raise
     except _download_errors() as e:
         raise _offline_error(f"timm model {name!r}", e) from None

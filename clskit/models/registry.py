@@ -85,10 +85,11 @@ def create_model(name: str, *, num_classes: int | None = None, pretrained: bool 
     Returns:
         a module mapping ``(B, in_chans, H, W)`` images to ``(B, num_classes)`` **logits**. The same
         head serves single-label and multi-label tasks: the activation is not part of the model but of
-        :meth:`clskit.Learner.activation` (softmax + cross-entropy for single-label data, sigmoid +
+        :func:`clskit.inference.activation` (softmax + cross-entropy for single-label data, sigmoid +
         ``BCEWithLogitsLoss`` when the DataLoaders are multi-label), so no ``multilabel`` flag is needed.
 
     Example:
+        >>> import torch
         >>> m = create_model("small_cnn", num_classes=10, in_chans=1)
         >>> m(torch.zeros(2, 1, 8, 8)).shape
         torch.Size([2, 10])

@@ -18,6 +18,11 @@ _EMBEDDINGS: dict[str, torch.Tensor] = {}
 _ROWS: dict[str, dict[str, torch.Tensor]] = {}
 
 
+# cache keys are SHA-1 prefixes: 16 hex digits (64 bits) for images and weights, where millions of keys
+# must not collide, 8 for the transform's repr, of which a session sees a handful
+_KEY_DIGITS, _TRANSFORM_KEY_DIGITS = 16, 8
+
+
 def _fingerprint(*tensors: torch.Tensor) -> str:
     h = hashlib.sha1()
     for t in tensors:
@@ -29,12 +34,12 @@ def _fingerprint(*tensors: torch.Tensor) -> str:
 
 def dataset_fingerprint(images: torch.Tensor) -> str:
     """A short hash of an image tensor (shape, dtype and bytes): equal images, equal key."""
-    return _fingerprint(images)[:16]
+    return _fingerprint(images)[:_KEY_DIGITS]
 
 
 def _image_keys(images: torch.Tensor) -> list[str]:
     """One hash per image (its shape, dtype and bytes)."""
-    return [_fingerprint(im)[:16] for im in images]
+    return [_fingerprint(im)[:_KEY_DIGITS] for im in images]
 
 
 def _remember_rows(rows_key: str, image_keys: list[str], out: torch.Tensor) -> None:
@@ -45,7 +50,7 @@ def _remember_rows(rows_key: str, image_keys: list[str], out: torch.Tensor) -> N
 
 def _body_fingerprint(model: nn.Module) -> str:
     head = head_name(model)
-    return _fingerprint(*[v for k, v in model.state_dict().items() if not k.startswith(head + ".")])[:16]
+    return _fingerprint(*[v for k, v in model.state_dict().items() if not k.startswith(head + ".")])[:_KEY_DIGITS]
 
 
 def features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -96,7 +101,7 @@ def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_si
         torch.Size([5, 128])
     """
     images = data.images if hasattr(data, "images") else torch.as_tensor(data)
-    body, tfm_key = _body_fingerprint(model), hashlib.sha1(repr(transform).encode()).hexdigest()[:8]
+    body, tfm_key = _body_fingerprint(model), hashlib.sha1(repr(transform).encode()).hexdigest()[:_TRANSFORM_KEY_DIGITS]
     key = "-".join([body, dataset_fingerprint(images), tfm_key])
     rows_key = f"{body}-{tfm_key}"
     if cache_dir is None:

@@ -111,7 +111,7 @@ def discriminative_param_groups(model: nn.Module, lr: float, n_groups: int = 3, 
     that need little change (Howard & Ruder 2018, ULMFiT; fastai's ``slice(lr/100, lr)``).
 
     Each group carries ``lr`` and ``max_lr`` (the Learner's one-cycle schedule reads ``max_lr``);
-    set ``learn.param_groups = groups`` and fit with ``reset_opt=True``.
+    pass them as ``learn.fit(epochs, param_groups=groups)``.
 
     Example:
         >>> from clskit.models import create_model

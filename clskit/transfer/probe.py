@@ -8,6 +8,11 @@ import torch.nn as nn
 from ..utils import to_numpy
 
 
+# the bias of a class the probe never saw in training: a logit so low (softmax weight e^-10000 = 0) that
+# the class is never predicted, yet finite, so losses and gradients stay finite
+_UNSEEN_LOGIT = -1e4
+
+
 def linear_probe(train_emb, train_y, *, C: float = 1.0, max_iter: int = 2000):
     """Fit a logistic regression on (standardised) embeddings: the classic linear probe.
 
@@ -57,7 +62,7 @@ def probe_to_linear(probe, num_classes: int | None = None) -> nn.Linear:
     if len(classes) == 2 and w.shape[0] == 1:                              # binary: one logit
         w = np.concatenate([np.zeros_like(w), w])
         b = np.concatenate([[0.0], b])
-    W, B = np.zeros((k, w.shape[1])), np.full(k, -1e4)                    # classes never seen: never predicted
+    W, B = np.zeros((k, w.shape[1])), np.full(k, _UNSEEN_LOGIT)          # classes never seen: never predicted
     W[classes], B[classes] = w, b
     layer = nn.Linear(w.shape[1], k)
     with torch.no_grad():

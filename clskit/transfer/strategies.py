@@ -12,7 +12,7 @@ import torch.nn as nn
 
 from ..inference import accuracy_of, predict_probs
 from ..transforms import Compose
-from ..utils import to_numpy
+from ..utils import DEFAULTS, to_numpy
 from .embeddings import embed
 from .freezing import FreezeBNCB, discriminative_param_groups, freeze_batchnorm, freeze_body, head_name, unfreeze
 from .probe import linear_probe, probe_to_linear
@@ -70,6 +70,9 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
                    model_kwargs: dict | None = None) -> TransferResult:
     """Train one transfer-learning strategy on ``train`` and measure accuracy on ``valid``.
 
+    Each strategy is one function below (``_linear_probe``, ``_train_head``, ``_fine_tune``,
+    ``_train_all``); this one builds the model, picks the strategy and measures the result.
+
     Args:
         strategy: one of ``"linear_probe"``, ``"head"``, ``"fine_tune"``, ``"full"``, ``"scratch"``.
         train, valid: :class:`~clskit.datasets.ImageDataset` s (uint8 images of any size; grey is
@@ -81,7 +84,9 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
         head_epochs: head-only epochs before unfreezing (``fine_tune`` with ``head_init="train"``).
         head_init: how ``fine_tune`` fits the head before unfreezing: ``"probe"`` (a linear probe on
             cached embeddings, "LP-FT"; cheap and stable) or ``"train"`` (``head_epochs`` of SGD).
-        lr: peak learning rate (of the head for ``fine_tune``; the body gets ``lr/100 .. lr``).
+        lr: peak learning rate. ``fine_tune``'s unfrozen phase trains at ``lr/2`` for the head and
+            ``lr/200 .. lr/20`` for the body (discriminative groups from ``lr * DEFAULTS["fine_tune_lr_factor"]``,
+            see ``clskit.utils.DEFAULTS``).
         batch_size: training batch size.
         freeze_bn: keep BatchNorm layers frozen (weights and ImageNet statistics) while fine-tuning;
             statistics of batches of a few dozen images are noisy and hurt small-data fine-tuning.
@@ -104,12 +109,31 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
         >>> train_transfer("linear_probe", tr, va, size=64).accuracy > 0.5   # doctest: +SKIP
         True
     """
-    from ..datasets import DataLoaders
-    from ..learner import Learner
-    from ..models import create_model
-    from ..models.pretrained import Preprocess, preprocess_for
     from ..utils import seed_everything
 
+    _check_transfer_args(strategy, head_init, train)
+    t0 = time.perf_counter()
+    seed_everything(seed)
+    model, tfm = _transfer_model(strategy, train.num_classes, backbone, size, scratch_model, scratch_size,
+                                 model_kwargs)
+    if strategy == "linear_probe":
+        acc = _linear_probe(model, train, valid, tfm, C)
+        return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train),
+                              n_valid=len(valid))
+    learn = _transfer_learner(model, train, valid, tfm, train_transform, batch_size, lr, seed, progress)
+    if strategy == "head":
+        _train_head(learn, epochs, lr)
+    elif strategy == "fine_tune":
+        _fine_tune(learn, train, tfm, epochs=epochs, head_epochs=head_epochs, head_init=head_init, lr=lr, C=C,
+                   freeze_bn=freeze_bn)
+    else:  # "full" and "scratch": every layer from the start
+        _train_all(learn, epochs, lr)
+    acc = _valid_accuracy(strategy, model, valid, tfm)
+    return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train),
+                          list(learn.history), learn, len(valid))
+
+
+def _check_transfer_args(strategy: str, head_init: str, train) -> None:
     if head_init not in ("probe", "train"):
         raise ValueError(f"head_init must be 'probe' or 'train'; got {head_init!r}")
     if strategy not in STRATEGIES:
@@ -117,57 +141,84 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
     if train.multilabel:
         raise ValueError("train_transfer handles single-label data; for multi-label sets build a Learner "
                          "with a BCE loss on create_model(..., pretrained=True)")
-    k = train.num_classes
-    t0 = time.perf_counter()
-    seed_everything(seed)
-    kw = dict(model_kwargs or {})
-    if strategy == "scratch":
-        name = scratch_model or backbone
-        in_chans = 3
-        model = create_model(name, num_classes=k, pretrained=False, in_chans=in_chans, **kw)
-        side = size if scratch_size is None and scratch_model is None else scratch_size
-        tfm = Preprocess(side, (0.5,) * in_chans, (0.5,) * in_chans, in_chans)
-    else:
-        model = create_model(backbone, num_classes=k, pretrained=True, **kw)
-        tfm = preprocess_for(model, size=size)
 
-    if strategy == "linear_probe":
-        x_tr = embed(model, train, transform=tfm)
-        probe = linear_probe(x_tr, train.targets, C=C)
-        model.set_submodule(head_name(model), probe_to_linear(probe, k))
-        acc = float(probe.score(to_numpy(embed(model, valid, transform=tfm)), to_numpy(valid.targets)))
-        return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train), n_valid=len(valid))
+
+def _transfer_model(strategy: str, k: int, backbone: str, size: int | None, scratch_model: str | None,
+                    scratch_size: int | None, model_kwargs: dict | None):
+    """The model and its preprocessing: the pretrained backbone, or random weights for ``scratch``."""
+    from ..models import create_model
+    from ..models.pretrained import Preprocess, preprocess_for
+
+    kw = dict(model_kwargs or {})
+    if strategy != "scratch":
+        model = create_model(backbone, num_classes=k, pretrained=True, **kw)
+        return model, preprocess_for(model, size=size)
+    in_chans = 3
+    model = create_model(scratch_model or backbone, num_classes=k, pretrained=False, in_chans=in_chans, **kw)
+    side = size if scratch_size is None and scratch_model is None else scratch_size
+    return model, Preprocess(side, (0.5,) * in_chans, (0.5,) * in_chans, in_chans)
+
+
+def _set_probe_head(model: nn.Module, train, tfm: Callable, C: float):
+    """Fit a linear probe on the frozen backbone's embeddings of ``train`` and make it the model's head."""
+    probe = linear_probe(embed(model, train, transform=tfm), train.targets, C=C)
+    model.set_submodule(head_name(model), probe_to_linear(probe, train.num_classes))
+    return probe
+
+
+def _linear_probe(model: nn.Module, train, valid, tfm: Callable, C: float) -> float:
+    """``linear_probe``: logistic regression on the frozen backbone's embeddings; no gradient steps."""
+    probe = _set_probe_head(model, train, tfm, C)
+    return float(probe.score(to_numpy(embed(model, valid, transform=tfm)), to_numpy(valid.targets)))
+
+
+def _transfer_learner(model: nn.Module, train, valid, tfm: Callable, train_transform: Callable | None,
+                      batch_size: int, lr: float, seed: int, progress: bool):
+    from ..datasets import DataLoaders
+    from ..learner import Learner
 
     dls = DataLoaders.from_datasets(train, valid, batch_size=batch_size, seed=seed,
                                     train_transform=Compose([train_transform, tfm]), eval_transform=tfm)
     dls.valid = None  # evaluate once at the end, not after every epoch (saves forward passes)
-    cbs = [FreezeBNCB()]
-    learn = Learner(model, dls, lr=lr, cbs=cbs, progress=progress, seed=seed)
-    if strategy == "fine_tune" and head_init == "probe":
+    return Learner(model, dls, lr=lr, cbs=[FreezeBNCB()], progress=progress, seed=seed)
+
+
+def _train_head(learn, epochs: int, lr: float) -> None:
+    """``head``: train the new head on the frozen backbone."""
+    freeze_body(learn.model)
+    learn.fit(epochs, lr=lr)
+
+
+def _fine_tune(learn, train, tfm: Callable, *, epochs: int, head_epochs: int, head_init: str, lr: float,
+               C: float, freeze_bn: bool) -> None:
+    """``fine_tune``: fit the head first (a probe, or ``head_epochs`` of training), then unfreeze every
+    layer and train with discriminative learning rates (small for early layers, largest for the head)."""
+    model = learn.model
+    if head_init == "probe":
         # LP-FT (Kumar et al. 2022): start from the linear probe's head, so that the first
         # gradient steps do not push a random head's large errors into the pretrained features
-        probe = linear_probe(embed(model, train, transform=tfm), train.targets, C=C)
-        model.set_submodule(head_name(model), probe_to_linear(probe, k))
-    elif strategy in ("head", "fine_tune"):
-        freeze_body(model)
-        learn.fit(head_epochs if strategy == "fine_tune" else epochs, lr=lr)
-    if strategy == "fine_tune":
-        unfreeze(model)
-        if freeze_bn:
-            freeze_batchnorm(model)
-        learn.param_groups = discriminative_param_groups(model, lr=lr / 2)
-        learn.fit(epochs, reset_opt=True)
-        learn.param_groups = None
-    if strategy in ("full", "scratch"):
-        learn.fit(epochs, lr=lr)
+        _set_probe_head(model, train, tfm, C)
+    else:
+        _train_head(learn, head_epochs, lr)
+    unfreeze(model)
+    if freeze_bn:
+        freeze_batchnorm(model)
+    groups = discriminative_param_groups(model, lr=lr * DEFAULTS["fine_tune_lr_factor"])
+    learn.fit(epochs, param_groups=groups)
+
+
+def _train_all(learn, epochs: int, lr: float) -> None:
+    """``full`` (from the pretrained weights) and ``scratch`` (from random weights): every layer trains."""
+    learn.fit(epochs, lr=lr)
+
+
+def _valid_accuracy(strategy: str, model: nn.Module, valid, tfm: Callable) -> float:
     if strategy == "scratch":
-        acc = evaluate_accuracy(model, valid, tfm)
-    else:   # the trained backbone's features (channels-last batches, faster on CPU), then its head
-        with torch.inference_mode():
-            logits = model.get_submodule(head_name(model))(embed(model, valid, transform=tfm, cache=False))
-        acc = float((logits.argmax(1) == valid.targets).float().mean())
-    return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train),
-                          list(learn.history), learn, len(valid))
+        return evaluate_accuracy(model, valid, tfm)
+    # the trained backbone's features (channels-last batches, faster on CPU), then its head
+    with torch.inference_mode():
+        logits = model.get_submodule(head_name(model))(embed(model, valid, transform=tfm, cache=False))
+    return float((logits.argmax(1) == valid.targets).float().mean())
 
 
 def sample_per_class(data, n_per_class: int, seed: int = 0):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
-import numpy as np
 import torch
 import torch.nn as nn
 

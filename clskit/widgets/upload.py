@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import html
-import io
 import os
 import time
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ def image_from_bytes(data: bytes, size: int | None = None, name: str = "upload")
         name: the file name, used in the error message.
 
     Example:
+        >>> import io
         >>> from PIL import Image
         >>> buf = io.BytesIO(); Image.new("RGB", (40, 30), "red").save(buf, format="JPEG")
         >>> image_from_bytes(buf.getvalue(), size=16).shape
@@ -200,7 +200,7 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
     from ..models import create_model
     from ..models.pretrained import preprocess_for
     from ..stats import wilson_interval
-    from ..transfer import head_name, linear_probe, probe_to_linear, predict_probs
+    from ..transfer import head_name, linear_probe, probe_to_linear
 
     if not 0 < val < 1:
         raise ValueError(f"val is the fraction of photos held out and must lie between 0 and 1; got {val}")
