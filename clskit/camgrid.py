@@ -21,6 +21,7 @@ import torch
 import torch.nn as nn
 
 from . import interpret
+from .utils import as_float_images
 
 Method = Union[str, Callable, torch.Tensor]
 LABELS = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "saliency": "saliency", "smoothgrad": "SmoothGrad",
@@ -67,7 +68,7 @@ def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: tor
     if images.ndim != 4:
         raise ValueError(f"images must be a batch (B, C, H, W); got shape {tuple(images.shape)}. "
                          "Add a batch axis with x[None].")
-    images = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+    images = as_float_images(images)
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"got {len(titles)} titles for {len(images)} images; pass one per image or None")
     models = model if isinstance(model, Mapping) else {"": model}

@@ -21,7 +21,6 @@ from typing import Callable, Iterable, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from .callbacks.core import (CANCEL, EVENTS, Callback, CancelBatchException, CancelEpochException,  # noqa: F401
                              CancelFitException, CancelTrainException, CancelValidateException)
@@ -314,8 +313,10 @@ class Learner:
 
     # -- predictions ----------------------------------------------------------------------
     def activation(self, logits: torch.Tensor) -> torch.Tensor:
-        """Logits to probabilities: softmax (single-label) or sigmoid (multi-label)."""
-        return torch.sigmoid(logits) if self.multilabel else F.softmax(logits, dim=-1)
+        """Logits to probabilities: :func:`clskit.inference.activation` with this Learner's ``multilabel``."""
+        from .inference import activation
+
+        return activation(logits, self.multilabel)
 
     @torch.inference_mode()
     def get_preds(self, dl=None, with_logits: bool = False):

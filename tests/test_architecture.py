@@ -19,8 +19,8 @@ LAYERS = [
     {"utils", "checkpoint", "stats", "projection"},
     {"datasets"},
     {"transforms"},
-    {"models", "features"},
-    {"inference", "losses", "callbacks", "learner", "distributed", "checks"},
+    {"models", "features", "inference"},     # inference imports only utils: the model zoo, features and everything right run through it
+    {"losses", "callbacks", "learner", "distributed", "checks"},
     {"metrics", "imbalance", "interpret"},
     {"displays", "plots"},
     {"widgets"},

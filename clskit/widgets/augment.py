@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..transforms import Augment, augment
+from ..utils import as_float_images
 from ._image import array_to_png
 
 # slider name -> (max value, step, what it does)
@@ -82,8 +83,7 @@ class AugmentPlayground:
 
         from ..transforms import PRESETS
 
-        self.images = images.float_images() if hasattr(images, "float_images") else (
-            images.float().div(255) if images.dtype == torch.uint8 else images.float())
+        self.images = images.float_images() if hasattr(images, "float_images") else as_float_images(images)
         if self.images.ndim != 4 or len(self.images) == 0:
             raise ValueError(f"images must be a non-empty (N, C, H, W) tensor or ImageDataset; got {tuple(self.images.shape)}")
         self.n, self.cols, self.scale, self.seed = n, cols, scale, 0

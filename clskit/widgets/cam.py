@@ -22,6 +22,7 @@ import torch
 import torch.nn as nn
 
 from ..interpret import explain, overlay
+from ..utils import as_float_images
 from ._image import array_to_png
 
 PREDICTED = -1  # the class dropdown's value for "explain the predicted class"
@@ -74,7 +75,7 @@ class CAMViewer:
         images = torch.as_tensor(images)
         if images.ndim != 4:
             raise ValueError(f"images must be (N, C, H, W); got shape {tuple(images.shape)}")
-        self.images = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+        self.images = as_float_images(images)
         self.model, self.classes, self.target_layer = model.eval(), list(classes), target_layer
         self.targets = None if targets is None else torch.as_tensor(targets)
         self.top_k, self.scale = min(top_k, len(self.classes)), scale

@@ -19,6 +19,7 @@ import torch
 
 from ..displays import figure_to_png
 from ..metrics import check_single_label, confusion_matrix
+from ..utils import as_float_images
 
 _NORMALISE = {"counts": None, "recall (rows)": "true", "precision (columns)": "pred"}
 
@@ -53,8 +54,7 @@ def image_grid_png(images, titles: Sequence[str], ncols: int = 6, size: float = 
         ax = fig.add_subplot(nrows, ncols, i + 1)
         ax.axis("off")
         if i < n:
-            x = images[i]
-            x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+            x = as_float_images(images[i])
             x = x.clamp(0, 1).permute(1, 2, 0).numpy()
             ax.imshow(x[..., 0] if x.shape[-1] == 1 else x, cmap="gray" if x.shape[-1] == 1 else None, vmin=0, vmax=1)
             ax.set_title(titles[i], fontsize=8)

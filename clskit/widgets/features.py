@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from ..features import cls_attention, conv_layer_names, feature_maps, tile, top_channels
+from ..utils import as_float_images
 from ._image import array_to_png
 
 
@@ -50,7 +51,7 @@ class FeatureMapViewer:
         images = torch.as_tensor(images)
         if images.ndim != 4:
             raise ValueError(f"images must be (N, C, H, W); got shape {tuple(images.shape)}")
-        self.images = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+        self.images = as_float_images(images)
         self.model, self.transform, self.n, self.scale = model.eval(), transform, n, scale
         self.is_vit = hasattr(model, "attention_maps")
         if layers is None:

@@ -17,6 +17,7 @@ import torch
 
 from .. import metrics as M
 from ..displays import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay, _index_at, figure_to_png
+from ..utils import as_float_images
 
 
 def _metrics_html(m: dict, extra: dict | None = None) -> str:
@@ -240,8 +241,7 @@ def _gallery_png(images, scores, rows, ncols: int, tile: int = 84) -> bytes:
     for title, idx in rows:
         draw.text((pad, y0), title if len(idx) else f"{title}: none", fill="black")
         for k, i in enumerate(idx[:ncols]):
-            x = images[int(i)]
-            x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+            x = as_float_images(images[int(i)])
             a = (x.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
             im = Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).convert("RGB").resize((tile, tile), Image.NEAREST)
             x0 = pad + k * (tile + pad)

@@ -31,6 +31,8 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from ..utils import as_float_images
+
 ProgressFn = Callable[[str, int, int], None]   # (stage, done, total)
 
 
@@ -53,7 +55,7 @@ def image_from_bytes(data: bytes, size: int | None = None, name: str = "upload")
     from ..datasets.images import read_image   # the kit's one image reader: EXIF, modes, resampling
 
     x = read_image(bytes(data), size, name=name)   # an unreadable upload: ImageReadError (a ValueError) naming it
-    return torch.from_numpy(x).float() / 255
+    return as_float_images(torch.from_numpy(x))
 
 
 def uploaded_files(value) -> list[tuple[str, bytes]]:
