@@ -14,6 +14,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .utils import normalize_maps
+
 
 class FeatureExtractor:
     """Record the outputs of named layers during a forward pass (a context manager).
@@ -133,11 +135,6 @@ def first_layer_filters(model: nn.Module) -> torch.Tensor:
     raise ValueError(f"{type(model).__name__} has no Conv2d layer (a ViT's first layer is its patch embedding)")
 
 
-def _normalise(a: np.ndarray) -> np.ndarray:
-    lo, hi = a.min(), a.max()
-    return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
-
-
 def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normalise: bool = True) -> np.ndarray:
     """Arrange ``(N, h, w)`` (grey) or ``(N, 3, h, w)`` (colour) images in one grid image.
 
@@ -154,13 +151,15 @@ def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normal
         raise ValueError(f"tile expects (N, h, w) or (N, 3, h, w) images; got shape {a.shape}")
     if colour:
         a = a.transpose(0, 2, 3, 1)                                  # (N, h, w, 3)
+    if normalise:   # one min-max per tile (all of a colour tile's channels together)
+        a = normalize_maps(torch.as_tensor(a), dims=a.ndim - 1).numpy()
     n, h, w = a.shape[:3]
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
     grid = np.ones((nrows * (h + pad) - pad, ncols * (w + pad) - pad) + a.shape[3:], dtype=np.float32)
     for k in range(n):
         r, c = divmod(k, ncols)
-        grid[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = _normalise(a[k]) if normalise else a[k]
+        grid[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = a[k]
     return grid
 
 

@@ -53,8 +53,9 @@ def as_float_images(x: torch.Tensor) -> torch.Tensor:
 def normalize_maps(maps: torch.Tensor, dims: int = 2) -> torch.Tensor:
     """Scale each map to ``[0, 1]``: subtract its minimum, divide by its new maximum (min-max).
 
-    The kit's one map normaliser (CAMs, saliency, attention rollout, feature-map tiles), with
-    pytorch-grad-cam's convention ``(m - min) / (max + 1e-7)``, so an all-equal map becomes 0.
+    The kit's one map normaliser (CAMs, saliency, attention rollout, feature-map tiles), as
+    pytorch-grad-cam scales its maps; an all-equal map becomes 0. The maximum is only kept from zero
+    (not shifted by a constant), so maps of tiny gradients (``1e-5``) still reach 1.
 
     Args:
         maps: ``(..., H, W)`` maps; each map is the last ``dims`` axes.
@@ -67,7 +68,7 @@ def normalize_maps(maps: torch.Tensor, dims: int = 2) -> torch.Tensor:
     maps = torch.as_tensor(maps).float()
     shape = maps.shape[:-dims] + (1,) * dims                   # one value per map, broadcast over it
     maps = maps - maps.flatten(-dims).min(-1).values.reshape(shape)
-    return maps / (maps.flatten(-dims).max(-1).values.reshape(shape) + 1e-7)
+    return maps / maps.flatten(-dims).max(-1).values.reshape(shape).clamp_min(1e-12)
 
 
 def to_device(obj, device):

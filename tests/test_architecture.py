@@ -22,7 +22,7 @@ LAYERS = [
     {"models", "features", "inference"},     # inference imports only utils: the model zoo, features and everything right run through it
     {"losses", "callbacks", "learner", "distributed", "checks"},
     {"metrics", "imbalance", "interpret"},
-    {"displays", "plots"},
+    {"displays", "plots", "png"},      # png: the one figure/array/gallery -> PNG renderer of displays and widgets
     {"widgets"},
 ]
 # The modules in no layer (transfer, fewshot, shift, efficiency, ensemble, predict, exercises, ...) are

@@ -21,8 +21,8 @@ import torch
 from .base import ImageDataset
 from ..utils import as_float_images
 # the kit's one image reader (re-exported here, where it used to live)
-from .images import (IMAGE_EXTENSIONS, ImageReadError, check_size, find_images, is_image_name, read_image, read_images,  # noqa: F401
-                     to_rgb)
+from .images import (IMAGE_EXTENSIONS, ImageReadError, check_size, find_images, is_image_name,  # noqa: F401
+                     read_image, read_images, to_rgb)
 
 
 class SkippedFilesWarning(UserWarning):

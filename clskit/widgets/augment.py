@@ -17,8 +17,9 @@ import numpy as np
 import torch
 
 from ..transforms import Augment, augment
+from ..png import array_to_png
 from ..utils import as_float_images
-from ._image import array_to_png
+from .view import WidgetView
 
 # slider name -> (max value, step, what it does)
 SLIDERS = {
@@ -67,7 +68,7 @@ def augment_grid(image: torch.Tensor, transform, n: int = 8, cols: int = 4, seed
 
 
 
-class AugmentPlayground:
+class AugmentPlayground(WidgetView):
     """Sliders for every :class:`~clskit.transforms.Augment` setting, a policy menu, and a sample grid.
 
     Args:
@@ -126,8 +127,3 @@ class AugmentPlayground:
     def _new_samples(self, _button=None) -> None:
         self.seed += 1
         self.update()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
