@@ -8,6 +8,7 @@ hooks and removes them on exit, so a model never keeps stray hooks after a plot.
 """
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Sequence
 
 import numpy as np
@@ -250,13 +251,15 @@ def pooled_features(model: nn.Module, x: torch.Tensor, layers: Sequence[str], *,
     chunks: dict[str, list[torch.Tensor]] = {name: [] for name in layers}
     with FeatureExtractor(model, layers) as fx:
         # the inference loop, with the extractor's layer outputs as the forward pass
-        for maps, _ in run_batches(model, torch.as_tensor(x), transform, forward=lambda m, xb: fx(xb),
-                                   batch_size=batch_size):
-            for name, m in maps.items():
-                if m.ndim != 4:
-                    raise ValueError(f"layer {name!r} gives shape {tuple(m.shape)}, not (B, C, h, w) maps; "
-                                     "pick a convolutional layer (see conv_layer_names(model))")
-                chunks[name].append(m.mean(dim=(2, 3)))         # (B, C): global average pooling
+        batches = run_batches(model, torch.as_tensor(x), transform, forward=lambda _, xb: fx(xb),
+                              batch_size=batch_size)
+        with closing(batches):   # the model's modes are restored at once, also when a layer is refused below
+            for maps, _ in batches:
+                for name, m in maps.items():
+                    if m.ndim != 4:
+                        raise ValueError(f"layer {name!r} gives shape {tuple(m.shape)}, not (B, C, h, w) maps; "
+                                         "pick a convolutional layer (see conv_layer_names(model))")
+                    chunks[name].append(m.mean(dim=(2, 3)))         # (B, C): global average pooling
     return {name: torch.cat(parts) for name, parts in chunks.items()}
 
 

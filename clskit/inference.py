@@ -23,7 +23,7 @@ Example:
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Callable, Iterable, Iterator
 
 import torch
@@ -128,7 +128,8 @@ def run_batches(model: nn.Module, data, transform: Callable | None = None, *, fo
 
     Each batch is made float (:func:`~clskit.utils.as_float_images`), transformed, moved to the
     model's device and passed through ``forward(model, x)``, inside :func:`running` and
-    ``torch.inference_mode``. :func:`predict_logits` collects the outputs; a caller that needs
+    ``torch.inference_mode``. A caller that may stop early wraps it in ``contextlib.closing``, so the
+    model is restored at once. :func:`predict_logits` collects the outputs; a caller that needs
     something other than logits passes ``forward`` (``embed``: the head's input; ``pooled_features``:
     a dict of layer outputs) or ``batchnorm_train=True`` (AdaBN: only the BatchNorm statistics change).
 
@@ -182,10 +183,12 @@ def predict_logits(model: nn.Module, data, transform: Callable | None = None, *,
         (torch.Size([3, 2]), [0, 1, 1])
     """
     outs, ys = [], []
-    for out, y in run_batches(model, data, transform, forward=forward, batch_size=batch_size, device=device):
-        outs.append(out.float().cpu())
-        if y is not None:
-            ys.append(torch.as_tensor(y).cpu())
+    batches = run_batches(model, data, transform, forward=forward, batch_size=batch_size, device=device)
+    with closing(batches):   # the model is restored at once, also when a batch fails
+        for out, y in batches:
+            outs.append(out.float().cpu())
+            if y is not None:
+                ys.append(torch.as_tensor(y).cpu())
     if not outs:
         raise ValueError("there are no images to predict on (an empty dataset or loader)")
     return torch.cat(outs), (torch.cat(ys) if ys else None)
