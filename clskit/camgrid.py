@@ -1,10 +1,10 @@
 """One figure for comparing explanation maps: a row of images, then one overlay row per method.
 
 Notebook 11 draws this grid several times (methods side by side, a cued and a clean model, a ViT's
-attention), so it lives here as one call. The maps come from :mod:`clskit.interpret`: a method name
-is looked up in :data:`clskit.interpret.CAMS` (``"gradcam"``, ``"gradcam++"``) or is one of the
-gradient methods (``"saliency"``, ``"smoothgrad"``) or ``"rollout"`` (ViTs); a callable or a
-precomputed tensor works too. Computing and drawing stay apart: the function returns the maps it drew.
+attention), so it lives here as one call. A method given by name (a key of
+:data:`clskit.interpret.METHOD_TITLES`: ``"gradcam"``, ``"gradcam++"``, ``"saliency"``, ``"smoothgrad"``,
+``"rollout"``) is computed by :func:`clskit.interpret.explain`; a callable or a precomputed tensor works
+too. Computing and drawing stay apart: the function returns the maps it drew.
 
 Example:
     >>> from clskit.models import create_model
@@ -21,11 +21,9 @@ import torch
 import torch.nn as nn
 
 from . import interpret
+from .utils import as_float_images, normalize_maps
 
 Method = Union[str, Callable, torch.Tensor]
-LABELS = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "saliency": "saliency", "smoothgrad": "SmoothGrad",
-          "rollout": "rollout"}
-_GRADIENT = {"saliency": interpret.saliency, "smoothgrad": interpret.smoothgrad}
 
 
 def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: torch.Tensor,
@@ -39,9 +37,9 @@ def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: tor
         model: the classifier to explain, or ``{"label": model, ...}`` for one block of rows per model
             (rows are then labelled ``"label: method"``); ``None`` when every method is a tensor.
         images: ``(B, C, H, W)`` floats in ``[0, 1]`` (what is drawn).
-        methods: names (a key of :data:`clskit.interpret.CAMS`, ``"saliency"``, ``"smoothgrad"``,
-            ``"rollout"``), callables ``fn(model, x) -> (B, h, w)``, or precomputed ``(B, h, w)``
-            maps (coarser maps are upsampled to the image); a dict gives the rows their labels.
+        methods: names (a key of :data:`clskit.interpret.METHOD_TITLES`, computed by
+            :func:`clskit.interpret.explain`), callables ``fn(model, x) -> (B, h, w)``, or precomputed
+            ``(B, h, w)`` maps (coarser maps are upsampled to the image); a dict gives the rows their labels.
         targets: the class to explain per image (or one for all); ``None`` explains the predicted class.
         transform: applied to ``images`` before the model sees them (e.g. ``preprocess_for(model)``).
         target_layer: layer for the CAMs (default: the last conv).
@@ -67,7 +65,7 @@ def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: tor
     if images.ndim != 4:
         raise ValueError(f"images must be a batch (B, C, H, W); got shape {tuple(images.shape)}. "
                          "Add a batch axis with x[None].")
-    images = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+    images = as_float_images(images)
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"got {len(titles)} titles for {len(images)} images; pass one per image or None")
     models = model if isinstance(model, Mapping) else {"": model}
@@ -108,46 +106,34 @@ def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: tor
 
 def _label(method: Method, i: int) -> str:
     if isinstance(method, str):
-        return LABELS.get(method, method)
+        return interpret.METHOD_TITLES.get(method, method)
     return getattr(method, "__name__", f"method {i}")
 
 
 def _maps(model, x, method, targets, target_layer, size, need_logits=True) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``(B, H, W)`` maps in [0, 1] and the logits (``None`` when the method gives none)."""
+    from .inference import predict_logits
+
     if isinstance(method, torch.Tensor):
         if method.ndim != 3 or len(method) != len(x):
             raise ValueError(f"precomputed maps have shape {tuple(method.shape)}; expected ({len(x)}, h, w), "
                              "one map per image")
-        return _unit(_resize(method.detach().float(), size)), None
+        return normalize_maps(_resize(method.detach().float(), size)), None
     if model is None:
         raise ValueError("model is None but a method needs one; pass the model, or only precomputed maps")
-    if isinstance(method, str) and method in interpret.CAMS:
-        with interpret.CAMS[method](model, target_layer) as cam:
-            maps = cam(x, targets, size=size)
-        return maps, cam.logits
-    logits = None
-    if need_logits:
-        with torch.no_grad():
-            logits = model.eval()(x)
-    if isinstance(method, str) and method in _GRADIENT:
-        maps = _GRADIENT[method](model, x, targets)
-    elif method == "rollout":
-        maps = interpret.rollout_map(model, x)
+    if isinstance(method, str):
+        maps = interpret.explain(model, x, method, targets=targets, layer=target_layer, size=size)
     elif callable(method):
-        maps = method(model, x)
+        maps = normalize_maps(_resize(torch.as_tensor(method(model, x)).detach().float(), size))
     else:
-        known = sorted(interpret.CAMS) + sorted(_GRADIENT) + ["rollout"]
-        raise ValueError(f"unknown method {method!r}; use one of {known}, a callable fn(model, x) or a tensor of maps")
-    return _unit(_resize(torch.as_tensor(maps).detach().float(), size)), logits
+        raise ValueError(f"unknown method {method!r}; use one of {sorted(interpret.METHOD_TITLES)}, a callable "
+                         "fn(model, x) or a tensor of maps")
+    logits = predict_logits(model, x)[0] if need_logits else None
+    return maps, logits
 
 
 def _resize(maps: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    # a coarse map (a ViT's patch grid, a CAM at feature-map size) is upsampled to the image, as the CAMs do
+    # a coarse map (a ViT's patch grid) is upsampled to the image, as the CAMs do
     if tuple(maps.shape[-2:]) == size:
         return maps
     return torch.nn.functional.interpolate(maps[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
-
-
-def _unit(maps: torch.Tensor) -> torch.Tensor:
-    # scale each map by its maximum (the gradient maps are not normalised; CAMs already are)
-    return maps / maps.flatten(1).amax(1).clamp_min(1e-12)[:, None, None]

@@ -11,7 +11,6 @@ Example:
 """
 from __future__ import annotations
 
-import io
 from typing import Sequence
 
 import numpy as np
@@ -27,23 +26,6 @@ def _axes(ax, figsize=(4.5, 4)):
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
     return ax, ax.figure
-
-
-def figure_to_png(fig, dpi: int = 80, close: bool = True) -> bytes:
-    """PNG bytes of a matplotlib figure (for an ``ipywidgets.Image``); closes the figure by default.
-
-    Example:
-        >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
-        >>> figure_to_png(plt.figure(figsize=(1, 1)))[:4]
-        b'\\x89PNG'
-    """
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    if close:
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-    return buf.getvalue()
 
 
 class ConfusionMatrixDisplay:

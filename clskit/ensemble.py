@@ -1,7 +1,7 @@
 """The last points of accuracy: ensembles of models and test-time augmentation (TTA).
 
 Both average *probabilities* (softmax outputs) and return their logarithm, so each is an ordinary
-``nn.Module`` whose softmax is the averaged probability: ``Learner.get_preds``, :func:`clskit.efficiency.evaluate`
+``nn.Module`` whose softmax is the averaged probability: ``Learner.get_preds``, :func:`clskit.inference.accuracy_of`
 and :func:`clskit.efficiency.profile_models` work on them unchanged, and their cost (k models or
 n views means about k or n times the compute) shows up in the same latency table.
 

@@ -8,11 +8,14 @@ hooks and removes them on exit, so a model never keeps stray hooks after a plot.
 """
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Sequence
 
 import numpy as np
 import torch
 import torch.nn as nn
+
+from .utils import normalize_maps
 
 
 class FeatureExtractor:
@@ -68,13 +71,11 @@ class FeatureExtractor:
         """Run the model (in eval mode, restored afterwards) and return ``{layer: output}``."""
         if not self._handles:
             raise RuntimeError("use the extractor inside `with FeatureExtractor(model, layers) as fx:`")
+        from .inference import running
+
         self.features = {}
-        was_training = self.model.training
-        self.model.eval()
-        try:
+        with running(self.model):
             self.model(x)
-        finally:
-            self.model.train(was_training)
         return {name: self.features[name] for name in self.layers}
 
 
@@ -135,11 +136,6 @@ def first_layer_filters(model: nn.Module) -> torch.Tensor:
     raise ValueError(f"{type(model).__name__} has no Conv2d layer (a ViT's first layer is its patch embedding)")
 
 
-def _normalise(a: np.ndarray) -> np.ndarray:
-    lo, hi = a.min(), a.max()
-    return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
-
-
 def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normalise: bool = True) -> np.ndarray:
     """Arrange ``(N, h, w)`` (grey) or ``(N, 3, h, w)`` (colour) images in one grid image.
 
@@ -156,13 +152,15 @@ def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normal
         raise ValueError(f"tile expects (N, h, w) or (N, 3, h, w) images; got shape {a.shape}")
     if colour:
         a = a.transpose(0, 2, 3, 1)                                  # (N, h, w, 3)
+    if normalise:   # one min-max per tile (all of a colour tile's channels together)
+        a = normalize_maps(torch.as_tensor(a), dims=a.ndim - 1).numpy()
     n, h, w = a.shape[:3]
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
     grid = np.ones((nrows * (h + pad) - pad, ncols * (w + pad) - pad) + a.shape[3:], dtype=np.float32)
     for k in range(n):
         r, c = divmod(k, ncols)
-        grid[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = _normalise(a[k]) if normalise else a[k]
+        grid[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = a[k]
     return grid
 
 
@@ -191,12 +189,10 @@ def cls_attention(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """
     if not hasattr(model, "attention_maps"):
         raise TypeError(f"{type(model).__name__} has no attention_maps(x); use a model like create_model('tiny_vit')")
-    was_training = model.training
-    model.eval()
-    try:
+    from .inference import running
+
+    with running(model):
         maps = torch.stack(model.attention_maps(x))              # (blocks, B, heads, T, T)
-    finally:
-        model.train(was_training)
     g = model.grid_size
     return maps[:, :, :, 0, 1:].reshape(*maps.shape[:3], g, g)  # class-token row, patches only
 
@@ -227,7 +223,6 @@ def plot_feature_maps(maps: torch.Tensor, n: int = 16, ncols: int = 8, title: st
 
 
 # -- the hierarchy, measured: pooled features and the size / receptive field of each layer ----------
-@torch.no_grad()
 def pooled_features(model: nn.Module, x: torch.Tensor, layers: Sequence[str], *, transform=None,
                     batch_size: int = 50) -> dict[str, torch.Tensor]:
     """Each layer's output averaged over its spatial positions: ``{name: (N, channels)}``.
@@ -249,19 +244,22 @@ def pooled_features(model: nn.Module, x: torch.Tensor, layers: Sequence[str], *,
         >>> {k: tuple(v.shape) for k, v in pooled_features(m, torch.rand(3, 1, 8, 8), ["features.0", "features.6"]).items()}
         {'features.0': (3, 32), 'features.6': (3, 128)}
     """
+    from .inference import run_batches
+
     if len(x) == 0:
         raise ValueError("pooled_features needs at least one image; x is empty")
     chunks: dict[str, list[torch.Tensor]] = {name: [] for name in layers}
     with FeatureExtractor(model, layers) as fx:
-        for start in range(0, len(x), batch_size):
-            batch = x[start:start + batch_size]
-            batch = batch.float().div(255) if batch.dtype == torch.uint8 else batch.float()
-            maps = fx(transform(batch) if transform is not None else batch)
-            for name, m in maps.items():
-                if m.ndim != 4:
-                    raise ValueError(f"layer {name!r} gives shape {tuple(m.shape)}, not (B, C, h, w) maps; "
-                                     "pick a convolutional layer (see conv_layer_names(model))")
-                chunks[name].append(m.mean(dim=(2, 3)))         # (B, C): global average pooling
+        # the inference loop, with the extractor's layer outputs as the forward pass
+        batches = run_batches(model, torch.as_tensor(x), transform, forward=lambda _, xb: fx(xb),
+                              batch_size=batch_size)
+        with closing(batches):   # the model's modes are restored at once, also when a layer is refused below
+            for maps, _ in batches:
+                for name, m in maps.items():
+                    if m.ndim != 4:
+                        raise ValueError(f"layer {name!r} gives shape {tuple(m.shape)}, not (B, C, h, w) maps; "
+                                         "pick a convolutional layer (see conv_layer_names(model))")
+                    chunks[name].append(m.mean(dim=(2, 3)))         # (B, C): global average pooling
     return {name: torch.cat(parts) for name, parts in chunks.items()}
 
 
@@ -290,10 +288,8 @@ def describe_layers(model: nn.Module, layers: Sequence[str], size: int = 224, in
         raise KeyError(f"model has no layer(s) {missing}; conv layers include: {', '.join(conv_layer_names(model)[:8])}")
     rows = receptive_field(model)                                # [(name, rf, jump)] in module order
     position = {name: i for i, name in enumerate(order)}
-    was_training = model.training
-    with FeatureExtractor(model, layers) as fx:
+    with FeatureExtractor(model, layers) as fx:    # its call leaves the model's mode as it was
         shapes = {name: tuple(m.shape) for name, m in fx(torch.zeros(1, in_chans, size, size)).items()}
-    model.train(was_training)
     out = []
     for name in layers:
         # the last conv / pool at or inside this layer (a BatchNorm or activation keeps the field before it)

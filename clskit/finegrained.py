@@ -51,8 +51,8 @@ def imagenet_logits(model: nn.Module, data, size: int | None = None, **embed_kw)
         raise TypeError(f"the head {head_name(model)!r} is a {type(head).__name__}, not a linear layer; "
                         "compute the scores with model(preprocess(x)) instead")
     emb = embed(model, data, transform=preprocess_for(model, size), **embed_kw)
-    with torch.no_grad():
-        return head.to("cpu").float()(emb)
+    with torch.inference_mode():   # the head stays where it is (the kit's policy: the caller's model is left as it was)
+        return head(emb.to(head.weight.device, head.weight.dtype)).float().cpu()
 
 
 def in_group_accuracy(logits, group: Iterable[int]) -> float:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict
-import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -22,9 +21,11 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .datasets.images import IMAGE_EXTENSIONS, ImageReadError, is_image_name, read_image, read_images
+from .datasets.images import IMAGE_EXTENSIONS, ImageReadError, find_images, read_image, read_images
 
 IMAGE_SUFFIXES = IMAGE_EXTENSIONS  # the name this module used before the kit had one reader
+from .utils import as_float_images
+
 
 
 def load_image(path: str | os.PathLike, size: int | None = None) -> torch.Tensor:
@@ -46,7 +47,7 @@ def load_image(path: str | os.PathLike, size: int | None = None) -> torch.Tensor
         >>> load_image("photo.jpg", size=96).shape     # doctest: +SKIP
         torch.Size([3, 96, 96])
     """
-    return torch.from_numpy(read_image(path, size)).float().div_(255)
+    return as_float_images(torch.from_numpy(read_image(path, size)))
 
 
 def image_files(folder: str | os.PathLike) -> list[Path]:
@@ -59,8 +60,7 @@ def image_files(folder: str | os.PathLike) -> list[Path]:
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder at {folder}")
-    files = sorted(p for p in folder.rglob("*") if is_image_name(p)
-                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    files = find_images(folder)
     if not files:
         raise ValueError(f"folder {folder} has no images; supported: {' '.join(IMAGE_EXTENSIONS)}")
     return files
@@ -77,15 +77,12 @@ def _check_fits(model: nn.Module, model_name: str, classes: list[str], in_chans:
     from .models import create_model
 
     if size is not None:  # a forward pass tells how many outputs the model really has
-        p = next(model.parameters(), None)
-        was_training = model.training
+        from .inference import predict_logits
+
         try:
-            with torch.inference_mode():
-                out = model.eval()(torch.zeros(1, in_chans, size, size, device=p.device if p is not None else "cpu"))
-        except (RuntimeError, ValueError, AssertionError):  # a shape error, e.g. a ViT built for another
-            out = None                                       # size: the weight check below decides
-        finally:
-            model.train(was_training)
+            out, _ = predict_logits(model, torch.zeros(1, in_chans, size, size))
+        except (RuntimeError, ValueError, AssertionError):  # e.g. a ViT built for another size: the weight check below decides
+            out = None
         if isinstance(out, torch.Tensor) and out.ndim == 2 and out.shape[1] != len(classes):
             raise ValueError(f"the model has {out.shape[1]} outputs but classes= lists {len(classes)} names; "
                              "pass the class names in output order (for example train.classes), or give the "
@@ -215,19 +212,19 @@ class Predictor:
         return cls(model, meta["classes"], pre, meta, multilabel=meta.get("multilabel", False),
                    thresholds=meta.get("thresholds"), image_size=meta.get("image_size"))
 
-    @torch.inference_mode()
     def predict_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """Probabilities ``(B, num_classes)`` for float images ``(B, C, H, W)`` in ``[0, 1]`` (or uint8
-        0-255): a softmax over the classes, or for a multi-label model one sigmoid per label."""
+        0-255): a softmax over the classes, or for a multi-label model one sigmoid per label.
+
+        The loop is :func:`clskit.inference.predict_probs` (eval mode, no gradients, the model's device).
+        """
+        from .inference import predict_probs
+
         if not isinstance(x, torch.Tensor) or x.ndim not in (3, 4):
             raise ValueError(f"predict_tensor expects an image tensor (C, H, W) or (B, C, H, W); got "
                              f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
-        x = x.float().div(255) if x.dtype == torch.uint8 else x.float()
-        if x.ndim == 3:
-            x = x[None]
-        x = self.transform(x) if self.transform is not None else x
-        logits = self.model(x).float()
-        return torch.sigmoid(logits) if self.multilabel else torch.softmax(logits, dim=1)
+        x = x[None] if x.ndim == 3 else x
+        return predict_probs(self.model, x, self.transform, multilabel=self.multilabel, batch_size=max(len(x), 1))
 
     def predict(self, files: Sequence[str | os.PathLike] | str | os.PathLike, k: int = 3,
                 batch_size: int = 32) -> list[dict]:
@@ -243,7 +240,7 @@ class Predictor:
             multi-label models ``labels`` (those at or above their threshold) and ``probabilities``
             (``{label: probability}`` for every label).
         """
-        from .datasets.folders import SkippedFilesWarning
+        from .datasets.folders import warn_skipped
 
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise ValueError(f"k must be a whole number of at least 1; got {k!r}")
@@ -269,22 +266,19 @@ class Predictor:
                 images = [read_image(chunk[0], size)]  # one file: a clear error if it cannot be read
             if not images:
                 continue
-            probs = self.predict_tensor(torch.from_numpy(np.stack(images)).float().div_(255))
+            probs = self.predict_tensor(torch.from_numpy(np.stack(images)))   # uint8: made float in the loop
             rows += self._rows(chunk, probs, k)
-        if skipped:
-            lines = "\n".join(f"  {p}: {why}" for p, why in skipped)
-            warnings.warn(f"skipped {len(skipped)} file(s) that could not be read as images:\n{lines}",
-                          SkippedFilesWarning, stacklevel=2)
+        warn_skipped(skipped, stacklevel=3)
         if not rows:
             raise ImageReadError(files[0], f"one of {len(files)} file(s), none of which could be read as an image "
                                  "(see the warning)", "check that the files are photos")
         return rows
 
     def _rows(self, files: list[Path], probs: torch.Tensor, k: int) -> list[dict]:
-        top = probs.topk(min(k, len(self.classes)), dim=1)
+        from .models.pretrained import decode_predictions
+
         rows = []
-        for f, p, vs, ix in zip(files, probs, top.values, top.indices):
-            pairs = [(self.classes[int(i)], round(float(v), 4)) for v, i in zip(vs, ix)]
+        for f, p, pairs in zip(files, probs, decode_predictions(probs, k, self.classes)):
             if self.multilabel:
                 row = {"file": f.name, "labels": [c for c, v, t in zip(self.classes, p, self.thresholds) if v >= t],
                        "probabilities": {c: round(float(v), 4) for c, v in zip(self.classes, p)}}

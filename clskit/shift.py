@@ -200,7 +200,6 @@ corruption_augment = CorruptionAugment
 
 
 # -- AdaBN --------------------------------------------------------------------------------------
-@torch.no_grad()
 def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_size: int = 64,
              inplace: bool = False) -> nn.Module:
     """Re-estimate BatchNorm running statistics on (unlabelled) target-domain images: AdaBN.
@@ -228,23 +227,21 @@ def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_si
         >>> bool(m2[1].running_mean.abs().sum() > 0), bool(m[1].running_mean.abs().sum() == 0)
         (True, True)
     """
+    from .inference import run_batches
+
     model = model if inplace else copy.deepcopy(model)
     bns = [m for m in model.modules() if isinstance(m, BATCHNORM_TYPES)]
     if not bns:
         raise ValueError(f"{type(model).__name__} has no BatchNorm layers; AdaBN only changes BatchNorm statistics")
-    images = data.images if hasattr(data, "images") else torch.as_tensor(data)
-    device = next(model.parameters()).device
-    model.eval()
+    data = data if hasattr(data, "float_images") else torch.as_tensor(data)
     saved = [bn.momentum for bn in bns]
     for bn in bns:
         bn.reset_running_stats()
         bn.momentum = None  # cumulative moving average: every batch counts equally
-        bn.train()
     try:
-        for start in range(0, len(images), batch_size):
-            x = images[start:start + batch_size]
-            x = x.float().div(255) if x.dtype == torch.uint8 else x.float()
-            model(transform(x).to(device) if transform is not None else x.to(device))
+        # the inference loop with the BatchNorm layers in train mode: each forward pass updates their statistics
+        for _ in run_batches(model, data, transform, batch_size=batch_size, batchnorm_train=True):
+            pass
     finally:
         for bn, m in zip(bns, saved):
             bn.momentum = m

@@ -23,6 +23,8 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from .utils import as_float_images
+
 
 def _check_batch(x: torch.Tensor) -> None:
     if not isinstance(x, torch.Tensor) or x.ndim != 4:
@@ -180,7 +182,7 @@ class PerSample:
         _check_batch(x)
         if self.uint8:
             xu = (x.clamp(0, 1) * 255).round().to(torch.uint8)
-            return torch.stack([self.transform(xi) for xi in xu]).float().div_(255)
+            return as_float_images(torch.stack([self.transform(xi) for xi in xu]))
         return torch.stack([self.transform(xi) for xi in x.float()])
 
     def __repr__(self) -> str:

@@ -54,6 +54,42 @@ def default_device() -> torch.device:
     return torch.device("cpu")
 
 
+def as_float_images(x: torch.Tensor) -> torch.Tensor:
+    """Images as float32: uint8 ``0..255`` becomes ``[0, 1]``; any other dtype is only cast to float.
+
+    The kit's one uint8 -> float conversion (datasets, inference, widgets and plots call it).
+
+    Example:
+        >>> as_float_images(torch.tensor([0, 51, 255], dtype=torch.uint8)).tolist()
+        [0.0, 0.20000000298023224, 1.0]
+        >>> as_float_images(torch.tensor([0.5], dtype=torch.float64)).dtype
+        torch.float32
+    """
+    x = torch.as_tensor(x)
+    return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+
+
+def normalize_maps(maps: torch.Tensor, dims: int = 2) -> torch.Tensor:
+    """Scale each map to ``[0, 1]``: subtract its minimum, divide by its new maximum (min-max).
+
+    The kit's one map normaliser (CAMs, saliency, attention rollout, feature-map tiles), as
+    pytorch-grad-cam scales its maps; an all-equal map becomes 0. The maximum is only kept from zero
+    (not shifted by a constant), so maps of tiny gradients (``1e-5``) still reach 1.
+
+    Args:
+        maps: ``(..., H, W)`` maps; each map is the last ``dims`` axes.
+        dims: how many trailing axes form one map (3 for a ``(C, h, w)`` colour tile).
+
+    Example:
+        >>> normalize_maps(torch.tensor([[[1.0, 3.0]], [[2.0, 2.0]]])).tolist()
+        [[[0.0, 1.0]], [[0.0, 0.0]]]
+    """
+    maps = torch.as_tensor(maps).float()
+    shape = maps.shape[:-dims] + (1,) * dims                   # one value per map, broadcast over it
+    maps = maps - maps.flatten(-dims).min(-1).values.reshape(shape)
+    return maps / maps.flatten(-dims).max(-1).values.reshape(shape).clamp_min(1e-12)
+
+
 def to_device(obj, device):
     """Move a tensor, or a tuple/list/dict of tensors, to ``device``."""
     if isinstance(obj, torch.Tensor):

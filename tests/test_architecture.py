@@ -19,10 +19,10 @@ LAYERS = [
     {"utils", "checkpoint", "stats", "projection"},
     {"datasets"},
     {"transforms"},
-    {"models", "features"},
-    {"inference", "losses", "callbacks", "learner", "distributed", "checks"},
+    {"models", "features", "inference"},     # inference imports only utils: the model zoo, features and everything right run through it
+    {"losses", "callbacks", "learner", "distributed", "checks"},
     {"metrics", "imbalance", "interpret"},
-    {"displays", "plots"},
+    {"displays", "plots", "png"},      # png: the one figure/array/gallery -> PNG renderer of displays and widgets
     {"widgets"},
 ]
 # The modules in no layer (transfer, fewshot, shift, efficiency, ensemble, predict, exercises, ...) are

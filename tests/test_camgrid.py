@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from clskit.camgrid import show_cam_grid
-from clskit.interpret import CAMS, saliency
+from clskit.interpret import CAMS, explain, saliency
 from clskit.models import create_model
 
 
@@ -28,12 +28,17 @@ def test_cam_rows_are_the_cams_maps(agg_pyplot, name):
     assert len(fig.axes) == 2 * 3                        # image row + one overlay row, 3 columns
 
 
+def _min_max(maps):
+    lo, hi = maps.flatten(1).amin(1)[:, None, None], maps.flatten(1).amax(1)[:, None, None]
+    return (maps - lo) / (hi - lo)
+
+
 def test_gradient_rows_are_scaled_saliency(agg_pyplot):
     m, x = _model(), torch.rand(2, 3, 16, 16)
     maps = show_cam_grid(m, x, {"grad": "saliency"}, show=False)
-    raw = saliency(m, x)
-    assert torch.allclose(maps["grad"], raw / raw.flatten(1).amax(1)[:, None, None], atol=1e-6)
-    assert float(maps["grad"].amax()) == pytest.approx(1.0)
+    assert torch.allclose(maps["grad"], _min_max(saliency(m, x)), atol=1e-6)
+    assert float(maps["grad"].amax()) == pytest.approx(1.0) and float(maps["grad"].amin()) == 0.0
+    torch.testing.assert_close(maps["grad"], explain(m, x, "saliency"))    # the one dispatch
 
 
 def test_transform_feeds_the_model_but_the_image_is_drawn(agg_pyplot):
@@ -66,8 +71,8 @@ def test_callables_and_precomputed_maps(agg_pyplot):
     assert coarse.shape == (2, 16, 16)
     small = lambda model, inp: torch.ones(len(inp), 4, 4)   # noqa: E731  (upsampled to the image)
     maps = show_cam_grid(m, x, {"given": given, "flat": small}, show=False)
-    assert torch.allclose(maps["given"], given / given.flatten(1).amax(1)[:, None, None])
-    assert maps["flat"].shape == (2, 16, 16) and torch.allclose(maps["flat"], torch.ones(2, 16, 16))
+    assert torch.allclose(maps["given"], _min_max(given), atol=1e-6)
+    assert maps["flat"].shape == (2, 16, 16) and torch.equal(maps["flat"], torch.zeros(2, 16, 16))   # flat: no heat
     assert list(show_cam_grid(None, x, {"only": given}, show=False)) == ["only"]
 
 

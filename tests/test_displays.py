@@ -5,7 +5,8 @@ from sklearn import metrics as skm
 
 from clskit import metrics as M
 from clskit.displays import (ConfusionMatrixDisplay, PrecisionRecallDisplay, ReliabilityDisplay, RocCurveDisplay,
-                             ThresholdDisplay, figure_to_png)
+                             ThresholdDisplay)
+from clskit.png import figure_to_png
 
 
 @pytest.fixture

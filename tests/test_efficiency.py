@@ -7,9 +7,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from clskit.callbacks import Callback
-from clskit.efficiency import (ChannelsLast, DistillationCB, count_parameters, distillation_loss, evaluate,
+from clskit.efficiency import (ChannelsLast, DistillationCB, count_parameters, distillation_loss,
                                measure_latency, model_size_mb, profile_models, prune_channels, prune_unstructured,
                                quantize_dynamic, quantize_static, sparsity)
+from clskit.inference import accuracy_of
 from clskit.models import create_model
 
 
@@ -168,13 +169,13 @@ def test_channels_last_and_measurements():
     from sklearn.metrics import accuracy_score
 
     preds = torch.cat([m(xb).argmax(1) for xb, _ in dl])
-    assert evaluate(m, dl) == pytest.approx(accuracy_score(torch.cat([y for _, y in dl]), preds))
+    assert accuracy_of(m, dl) == pytest.approx(accuracy_score(torch.cat([y for _, y in dl]), preds))
     rows = profile_models({"float": m, "pruned": prune_unstructured(m, 0.5)}, (1, 16, 16), dl=dl,
                           batch_sizes=(1, 8), n_iter=2, extra={"float": {"note": "baseline"}})
     assert [r["model"] for r in rows] == ["float", "pruned"]
     assert rows[0]["note"] == "baseline" and rows[1]["sparsity"] == pytest.approx(0.5, abs=1e-3)
     assert rows[0]["throughput_b8"] == pytest.approx(8 / rows[0]["latency_b8_ms"] * 1e3, rel=1e-2)
-    assert rows[0]["accuracy"] == pytest.approx(evaluate(m, dl), abs=1e-4)
+    assert rows[0]["accuracy"] == pytest.approx(accuracy_of(m, dl), abs=1e-4)
 
 
 def test_profile_table_sorts_and_filters():

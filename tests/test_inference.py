@@ -74,6 +74,33 @@ def test_learner_transfer_efficiency_and_shift_share_the_loop():
     assert torch.equal(targets, ds.targets)
     assert transfer.predict_probs is predict_probs
     acc = accuracy_of(m, ds)
-    assert transfer.evaluate_accuracy(m, ds) == pytest.approx(acc)
-    assert efficiency.evaluate(m, dls.valid) == pytest.approx(acc)
+    assert accuracy_of(m, dls.valid) == pytest.approx(acc)
+    assert efficiency.profile_models({"m": m}, (1, 8, 8), dl=dls.valid, batch_sizes=(1,), n_iter=1)[0]["accuracy"] \
+        == pytest.approx(acc, abs=1e-4)
     assert shift.shift_table(m, {"clean": ds})[0]["accuracy"] == pytest.approx(acc)
+
+
+def test_the_loop_leaves_every_module_as_it_was_and_makes_any_batch_float():
+    from clskit.inference import running, run_batches
+    from clskit.utils import BATCHNORM_TYPES
+
+    m = _model().train()
+    for bn in m.modules():                              # BatchNorm frozen in eval mode inside a training model
+        if isinstance(bn, BATCHNORM_TYPES):
+            bn.eval()
+    modes = [mod.training for mod in m.modules()]
+    x = torch.rand(6, 1, 8, 8, dtype=torch.float64)     # a loader of float64 batches: cast like uint8 ones
+    p = predict_probs(m, [(x, torch.zeros(6, dtype=torch.long))], batch_size=4)
+    assert p.dtype == torch.float32 and [mod.training for mod in m.modules()] == modes
+    def failing(model, xb):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):      # restored also when the forward pass fails
+        predict_logits(m, x.float(), forward=failing)
+    assert [mod.training for mod in m.modules()] == modes
+    with running(m, batchnorm_train=True):               # AdaBN's mode: only the BatchNorm layers train
+        assert [type(mod) for mod in m.modules() if mod.training] == \
+            [type(mod) for mod in m.modules() if isinstance(mod, BATCHNORM_TYPES)]
+    assert [mod.training for mod in m.modules()] == modes
+    outs = [out for out, _ in run_batches(m, x, batch_size=4, forward=lambda model, xb: xb.shape[0])]
+    assert outs == [4, 2]

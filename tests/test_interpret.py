@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from clskit.interpret import (GradCAM, GradCAMPlusPlus, attention_rollout, last_conv_layer, overlay,
+from clskit.interpret import (GradCAM, GradCAMPlusPlus, attention_rollout, explain, last_conv_layer, overlay,
                               rollout_map, saliency, smoothgrad)
 from clskit.models import create_model
 
@@ -224,8 +224,26 @@ def test_cam_viewer_is_driven_from_python():
     assert "map explains: <b>e</b>" in v.info.value
     torch.testing.assert_close(v.heatmap, heatmap_for(model, images[2], 4, "gradcam"))
     v.method.value = "saliency"
-    torch.testing.assert_close(v.heatmap, saliency(model, images[2:3], [4])[0] / saliency(model, images[2:3], [4]).max())
+    s = saliency(model, images[2:3], [4])[0]
+    torch.testing.assert_close(v.heatmap, (s - s.min()) / (s.max() - s.min()), atol=1e-5, rtol=1e-4)   # min-max
     v.target.value = PREDICTED
     assert all(len(m._forward_hooks) == 0 for m in model.modules())   # the viewer leaves no hooks behind
-    assert "rollout" not in v.method.options
-    assert "rollout" in CAMViewer(_FakeViT(), torch.rand(1, 1, 8, 8), ["x", "y", "z"]).method.options
+    assert "rollout" not in [name for _, name in v.method.options]
+    vit_viewer = CAMViewer(_FakeViT(), torch.rand(1, 1, 8, 8), ["x", "y", "z"])
+    assert ("attention rollout", "rollout") in vit_viewer.method.options   # titles from METHOD_TITLES
+
+
+@pytest.mark.parametrize("method", ["gradcam", "gradcam++", "saliency", "smoothgrad"])
+def test_explain_and_cams_leave_every_module_in_its_mode(method):
+    from clskit.utils import BATCHNORM_TYPES
+
+    model, _ = _small_cnn()
+    model.train()
+    for m in model.modules():                     # a training model with BatchNorm layers frozen in eval mode
+        if isinstance(m, BATCHNORM_TYPES):
+            m.eval()
+    modes = {name: m.training for name, m in model.named_modules()}
+    assert not all(modes.values())
+    maps = explain(model, torch.rand(2, 3, 32, 32), method)
+    assert maps.shape == (2, 32, 32) and float(maps.min()) >= 0 and float(maps.max()) <= 1
+    assert {name: m.training for name, m in model.named_modules()} == modes

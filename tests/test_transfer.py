@@ -5,9 +5,10 @@ import torch
 
 from clskit import transfer
 from clskit.datasets import DataLoaders, load_dataset
+from clskit.inference import accuracy_of
 from clskit.learner import Learner
 from clskit.models import create_model
-from clskit.transfer import (FreezeBNCallback, discriminative_param_groups, embed, evaluate_accuracy, features,
+from clskit.transfer import (FreezeBNCallback, discriminative_param_groups, embed, features,
                              freeze_body, head_name, linear_probe, probe_to_linear, sample_per_class,
                              set_frozen_bn_eval, train_transfer, unfreeze)
 
@@ -143,7 +144,7 @@ def test_linear_probe_strategy_beats_chance_and_model_agrees(data):
     train, valid = data
     res = train_transfer("linear_probe", train, valid, size=64)
     assert res.accuracy > 0.6  # 4 classes: chance is 0.25
-    assert evaluate_accuracy(res.model, valid, res.transform) == pytest.approx(res.accuracy, abs=0.02)
+    assert accuracy_of(res.model, valid, res.transform) == pytest.approx(res.accuracy, abs=0.02)
 
 
 @pytest.mark.parametrize("strategy", ["head", "fine_tune", "full", "scratch"])
@@ -153,7 +154,7 @@ def test_trained_strategies_run_and_report_accuracy(data, strategy):
     small = sample_per_class(train, 3)
     res = train_transfer(strategy, small, valid, size=32, epochs=1, head_epochs=1, batch_size=12, lr=1e-3, **kw)
     assert 0 <= res.accuracy <= 1 and res.n_train == 12 and res.history
-    assert evaluate_accuracy(res.model, valid, res.transform) == pytest.approx(res.accuracy)
+    assert accuracy_of(res.model, valid, res.transform) == pytest.approx(res.accuracy)
     trainable = {n: p.requires_grad for n, p in res.model.named_parameters()}
     if strategy == "head":
         assert sum(trainable.values()) == 2

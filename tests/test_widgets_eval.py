@@ -170,3 +170,15 @@ def test_threshold_widget_shows_the_mistakes_nearest_the_threshold(agg_pyplot, b
     assert w.gallery.value[:4] == b"\x89PNG" and w.gallery in w.widget.children
     with pytest.raises(ValueError, match="images"):
         ThresholdWidget(y, s, images=images[:5])
+
+
+def test_every_widget_has_the_one_display_protocol():
+    import importlib
+
+    from clskit import widgets
+    from clskit.widgets.view import WidgetView
+
+    for name, module in widgets._WIDGETS.items():
+        cls = getattr(importlib.import_module(f"clskit.widgets.{module}"), name)
+        assert issubclass(cls, WidgetView), name
+        assert "_ipython_display_" not in vars(cls) and "_repr_mimebundle_" not in vars(cls), name

@@ -12,7 +12,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import torch
 
-from ..utils import DEFAULTS
+from ..utils import DEFAULTS, as_float_images
 
 
 @dataclass
@@ -98,8 +98,7 @@ class ImageDataset(torch.utils.data.Dataset):
 
     def float_images(self, idx=slice(None)) -> torch.Tensor:
         """Images as float32 in ``[0, 1]``, shape ``(n, C, H, W)``."""
-        x = self.images[idx]
-        return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+        return as_float_images(self.images[idx])
 
     def __getitem__(self, i):
         x = self.float_images(i)

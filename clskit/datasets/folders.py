@@ -19,9 +19,10 @@ import numpy as np
 import torch
 
 from .base import ImageDataset
+from ..utils import as_float_images
 # the kit's one image reader (re-exported here, where it used to live)
-from .images import (IMAGE_EXTENSIONS, ImageReadError, check_size, is_image_name, read_image, read_images,  # noqa: F401
-                     to_rgb)
+from .images import (IMAGE_EXTENSIONS, ImageReadError, check_size, find_images, is_image_name,  # noqa: F401
+                     read_image, read_images, to_rgb)
 
 
 class SkippedFilesWarning(UserWarning):
@@ -31,24 +32,33 @@ class SkippedFilesWarning(UserWarning):
 _is_image_name = is_image_name
 
 
-def _warn_skipped(skipped: list[tuple[Path, str]], root: Path) -> None:
+def warn_skipped(skipped: list[tuple[Path, str]], root: Path | None = None, stacklevel: int = 4) -> None:
+    """One :class:`SkippedFilesWarning` listing the files that could not be read and why (nothing if none).
+
+    The kit's one "skipped N files" message (the image folders and ``Predictor.predict`` use it).
+
+    Args:
+        skipped: ``(path, why)`` pairs, as :func:`~clskit.datasets.images.read_images` returns them.
+        root: paths are shown relative to this folder (default: as given).
+        stacklevel: as for ``warnings.warn``: the frame the warning points at (the user's call).
+    """
     if not skipped:
         return
     lines = []
     for p, why in skipped:
         try:
-            shown = p.relative_to(root)
+            shown = p.relative_to(root) if root is not None else p
         except ValueError:
             shown = p.name
         lines.append(f"  {shown}: {why}")
     warnings.warn(f"skipped {len(skipped)} file(s) that could not be read as images:\n" + "\n".join(lines),
-                  SkippedFilesWarning, stacklevel=4)
+                  SkippedFilesWarning, stacklevel=stacklevel)
 
 
 def _read_many(paths: Sequence[Path], size, resize, root: Path) -> tuple[list[np.ndarray], list[int]]:
     """Read files; returns images and the positions that worked (the rest are warned about once)."""
     images, kept, skipped = read_images(paths, size, resize)
-    _warn_skipped(skipped, root)
+    warn_skipped(skipped, root)
     return images, kept
 
 
@@ -86,8 +96,7 @@ def scan_image_folder(root, classes: Sequence[str] | None = None) -> tuple[list[
     paths, targets = [], []
     for k, c in enumerate(classes):
         # hidden files and folders (.DS_Store, ._x.jpg, .thumbnails/) are the system's, not photos
-        files = sorted(p for p in (root / c).rglob("*") if _is_image_name(p)
-                       and not any(part.startswith(".") for part in p.relative_to(root / c).parts))
+        files = find_images(root / c)
         if not files:
             raise ValueError(f"class folder '{root.name}/{c}' has no images; supported: {' '.join(IMAGE_EXTENSIONS)}")
         paths += files
@@ -229,7 +238,7 @@ class ImageFolderDataset(torch.utils.data.Dataset):
                 skipped.append((p, _what_is_it(_head(p))[0]))
             except Exception as e:  # verify() raises several kinds for damaged files
                 skipped.append((p, f"truncated or damaged ({type(e).__name__}: {str(e)[:80]})"))
-        _warn_skipped(skipped, self.root)
+        warn_skipped(skipped, self.root)
         self.paths = [paths[i] for i in kept]
         self.targets = torch.tensor([targets[i] for i in kept])
         self.size, self.transform, self.resize = size, transform, resize
@@ -241,7 +250,7 @@ class ImageFolderDataset(torch.utils.data.Dataset):
     def __getitem__(self, i: int):
         p = self.paths[i]
         try:
-            x = torch.from_numpy(read_image(p, self.size, self.resize)).float().div_(255)
+            x = as_float_images(torch.from_numpy(read_image(p, self.size, self.resize)))
         except ImageReadError as e:  # damaged further in than the header checked at scan time
             raise ImageReadError(p, f"{e.reason} (at {p.relative_to(self.root)})", e.fix) from None
         if self.transform is not None:

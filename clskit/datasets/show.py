@@ -5,6 +5,8 @@ from typing import Sequence
 
 import torch
 
+from ..utils import as_float_images
+
 
 def label_text(ds, i: int) -> str:
     """The label of item ``i`` as text: a class name, or the names of all positive labels."""
@@ -43,8 +45,7 @@ def show_images(data, indices: Sequence[int] | None = None, titles: Sequence[str
     if is_ds:
         x = data.float_images(torch.as_tensor(indices))
     else:
-        x = data[torch.as_tensor(indices)]
-        x = x.float().div(255) if x.dtype == torch.uint8 else x.float()
+        x = as_float_images(data[torch.as_tensor(indices)])
     if titles is None:
         titles = [label_text(data, i) for i in indices] if is_ds else [str(i) for i in indices]
     ncols = min(ncols, len(indices))

@@ -9,7 +9,7 @@ plain function returning numbers, so a notebook can put them side by side in one
 | ``distillation``| ``distillation_loss``, :class:`DistillationCB`                            |
 | ``quantisation``| ``quantize_dynamic``, ``quantize_static``                                 |
 | ``pruning``     | ``prune_unstructured``, ``prune_channels``, ``sparsity``                  |
-| ``profiling``   | ``profile_models``, ``evaluate``, :class:`ChannelsLast`; the measurements from :mod:`clskit.models.measure` |
+| ``profiling``   | ``profile_models``, :class:`ChannelsLast`; the measurements from :mod:`clskit.models.measure` |
 
 Every name is importable from ``clskit.efficiency`` itself.
 
@@ -21,11 +21,11 @@ Example:
     True
 """
 from .distillation import DistillationCB, distillation_loss
-from .profiling import (_is_quantized, ChannelsLast, count_parameters, evaluate, measure_latency,  # noqa: F401
+from .profiling import (_is_quantized, ChannelsLast, count_parameters, measure_latency,  # noqa: F401
                         model_size_mb, num_threads, profile_models)
 from .pruning import _prunable, _slice_bn, _slice_in, _slice_out, prune_channels, prune_unstructured, sparsity  # noqa: F401
 from .quantisation import _quiet_quantization_warnings, quantize_dynamic, quantize_static  # noqa: F401
 
-__all__ = ["ChannelsLast", "DistillationCB", "count_parameters", "distillation_loss", "evaluate", "measure_latency",
+__all__ = ["ChannelsLast", "DistillationCB", "count_parameters", "distillation_loss", "measure_latency",
            "model_size_mb", "num_threads", "profile_models", "prune_channels", "prune_unstructured",
            "quantize_dynamic", "quantize_static", "sparsity"]

@@ -37,22 +37,6 @@ class ChannelsLast(nn.Module):
         return self.model(x.contiguous(memory_format=torch.channels_last))
 
 
-def evaluate(model: nn.Module, dl: Iterable) -> float:
-    """Accuracy of ``model`` over a loader of ``(x, y)`` batches (on the CPU; the loop is
-    :func:`clskit.inference.predict_logits`).
-
-    Example:
-        >>> evaluate(nn.Linear(2, 2), [(torch.eye(2), torch.tensor([0, 1]))]) in (0.0, 0.5, 1.0)
-        True
-    """
-    try:
-        return accuracy_of(model, dl, device="cpu")
-    except ValueError as e:
-        if "no images" in str(e):
-            raise ValueError("the loader gave no samples to evaluate") from None
-        raise
-
-
 def profile_models(models: dict[str, nn.Module], input_shape: tuple[int, ...], dl: Iterable | None = None,
                    batch_sizes: tuple[int, ...] = (1, 32), n_iter: int = 20, threads: int | None = 1,
                    extra: dict[str, dict] | None = None) -> list[dict]:
@@ -82,7 +66,7 @@ def profile_models(models: dict[str, nn.Module], input_shape: tuple[int, ...], d
         except ValueError:  # quantised layers keep no float weights
             row["sparsity"] = float("nan")
         if dl is not None:
-            row["accuracy"] = round(evaluate(model, dl), 4)
+            row["accuracy"] = round(accuracy_of(model, dl), 4)
         for bs in batch_sizes:
             r = measure_latency(model, input_shape, batch_size=bs, n_iter=n_iter, threads=threads)
             row[f"latency_b{bs}_ms"] = round(r["median_ms"], 3)

@@ -25,7 +25,7 @@ Example:
 import torch  # noqa: F401  (for the example above)
 
 from .attention import attention_rollout, rollout_map
-from .cam import CAMS, BaseCAM, GradCAM, GradCAMPlusPlus, _as_targets, _normalize, last_conv_layer  # noqa: F401
+from .cam import CAMS, BaseCAM, GradCAM, GradCAMPlusPlus, _as_targets, last_conv_layer  # noqa: F401
 from .drawing import METHOD_TITLES, explain, overlay
 from .gradients import _input_gradient, _reduce, saliency, smoothgrad  # noqa: F401
 

@@ -7,7 +7,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .cam import _normalize
+from ..inference import running
+from ..utils import normalize_maps
 
 
 def attention_rollout(attentions: Sequence[torch.Tensor], residual: bool = True) -> torch.Tensor:
@@ -60,8 +61,7 @@ def rollout_map(model: nn.Module, x: torch.Tensor, residual: bool = True, cls_to
     if not hasattr(model, "attention_maps"):
         raise TypeError(f"{type(model).__name__} has no attention_maps(x); rollout needs a ViT that returns "
                         "its attention weights (for example create_model('tiny_vit'))")
-    model.eval()
-    with torch.no_grad():
+    with running(model), torch.no_grad():
         r = attention_rollout(model.attention_maps(x), residual=residual)   # (B, T, T)
     t = r.shape[-1]
     if cls_token is None:
@@ -75,4 +75,4 @@ def rollout_map(model: nn.Module, x: torch.Tensor, residual: bool = True, cls_to
         raise ValueError(f"{m.shape[-1]} patch tokens do not form a square grid; pass cls_token= explicitly")
     m = m.reshape(-1, 1, side, side)
     m = F.interpolate(m, size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False)[:, 0]
-    return _normalize(m)
+    return normalize_maps(m)

@@ -8,6 +8,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..inference import running
+from ..utils import normalize_maps
+
 
 def last_conv_layer(model: nn.Module) -> nn.Module:
     """The last ``nn.Conv2d`` in ``model`` (in definition order): the usual Grad-CAM target layer.
@@ -24,20 +27,12 @@ def last_conv_layer(model: nn.Module) -> nn.Module:
     return convs[-1]
 
 
-def _normalize(maps: torch.Tensor) -> torch.Tensor:
-    """Scale each map of ``(B, H, W)`` to ``[0, 1]`` (min-max; an all-equal map becomes 0)."""
-    flat = maps.flatten(1)
-    lo = flat.min(1).values[:, None, None]
-    maps = maps - lo
-    hi = maps.flatten(1).max(1).values[:, None, None]
-    return maps / (hi + 1e-7)
-
-
 class BaseCAM:
     """Shared work of the class-activation-map family: hooks, forward, backward, resizing.
 
     Args:
-        model: a classifier returning logits ``(B, num_classes)``; it is put in eval mode.
+        model: a classifier returning logits ``(B, num_classes)``; it runs in eval mode while a map is
+            computed and is left in the mode it was in.
         target_layer: the layer whose output ``A (B, K, h, w)`` is explained (default: the last conv).
 
     The map for class ``c`` is ``ReLU(sum_k w_k A_k)`` with weights from :meth:`cam_weights`,
@@ -57,7 +52,7 @@ class BaseCAM:
             target_layer = names[target_layer]
         elif target_layer is not None and not isinstance(target_layer, nn.Module):
             raise TypeError(f"target_layer must be a module of the model (or its name); got {type(target_layer).__name__}")
-        self.model = model.eval()
+        self.model = model
         self.target_layer = target_layer if target_layer is not None else last_conv_layer(model)
         self.activations: torch.Tensor | None = None
         self.gradients: torch.Tensor | None = None
@@ -99,7 +94,7 @@ class BaseCAM:
         self.activations = self.gradients = self._leaf = None
         self._computing = True
         try:
-            with torch.no_grad():                    # the hook turns the graph on at the target layer
+            with running(self.model), torch.no_grad():   # the hook turns the graph on at the target layer
                 logits = self.model(x.detach())
         finally:
             self._computing = False
@@ -124,10 +119,10 @@ class BaseCAM:
         if relu:
             cam = cam.clamp(min=0)
         if normalize:
-            cam = _normalize(cam)
+            cam = normalize_maps(cam)
         size = size or tuple(x.shape[-2:])
         cam = F.interpolate(cam[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
-        return _normalize(cam) if normalize else cam
+        return normalize_maps(cam) if normalize else cam
 
     def release(self) -> None:
         """Remove the hook from the target layer (safe to call twice)."""

@@ -3,11 +3,13 @@ by name. The grid of an image row plus one overlay row per method and model is
 :func:`clskit.camgrid.show_cam_grid`."""
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
+from ..inference import running
+from ..utils import normalize_maps
 from .attention import rollout_map
 from .cam import CAMS
 from .gradients import saliency, smoothgrad
@@ -45,35 +47,43 @@ def overlay(image, heatmap, alpha: float = 0.5, cmap: str = "jet") -> np.ndarray
     return np.clip((1 - alpha) * np.clip(img, 0, 1) + alpha * colour, 0, 1)
 
 
-# method name -> title in a figure; every name works in explain() and camgrid.show_cam_grid()
+# method name -> title in a figure: the one title table (explain, camgrid.show_cam_grid and the CAM viewer)
 METHOD_TITLES = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "saliency": "saliency",
                  "smoothgrad": "SmoothGrad", "rollout": "attention rollout"}
 
 
 def explain(model: nn.Module, images: torch.Tensor, method: str = "gradcam", targets=None,
-            layer: nn.Module | str | None = None) -> torch.Tensor:
-    """Heat maps ``(B, H, W)`` in ``[0, 1]`` of one method, chosen by name.
+            layer: nn.Module | str | None = None, size: tuple[int, int] | None = None) -> torch.Tensor:
+    """Heat maps ``(B, H, W)`` in ``[0, 1]`` of one method, chosen by name: the kit's one dispatch.
+
+    :func:`clskit.camgrid.show_cam_grid` and the CAM viewer call it. Every map is scaled to ``[0, 1]``
+    on its own with :func:`clskit.utils.normalize_maps` (min-max).
 
     Args:
-        model: a classifier returning logits (put in eval mode).
+        model: a classifier returning logits (run in eval mode, then left in the mode it was in).
         images: ``(B, C, H, W)`` float images (as the model takes them).
         method: ``"gradcam"``, ``"gradcam++"`` (the classes in ``CAMS``), ``"saliency"``,
-            ``"smoothgrad"`` (scaled by each map's maximum) or ``"rollout"`` (a ViT with ``attention_maps``).
-        targets: the class to explain per image (default: the predicted class).
+            ``"smoothgrad"`` or ``"rollout"`` (a ViT with ``attention_maps``): a key of :data:`METHOD_TITLES`.
+        targets: the class to explain per image (default: the predicted class; rollout has none).
         layer: the CAM target layer (a module or its name; default: the last conv layer).
+        size: ``(H, W)`` of the maps (default: the images' size); coarser maps are upsampled bilinearly.
 
     Example:
         >>> from clskit.models import create_model
         >>> explain(create_model("small_cnn", in_chans=1).eval(), torch.rand(2, 1, 8, 8), "gradcam++").shape
         torch.Size([2, 8, 8])
     """
-    model.eval()
+    if method not in METHOD_TITLES:
+        raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHOD_TITLES)}")
+    size = tuple(size) if size is not None else tuple(images.shape[-2:])
     if method in CAMS:
         with CAMS[method](model, layer) as cam:
-            return cam(images, targets=targets)
-    if method in ("saliency", "smoothgrad"):
-        maps = (saliency if method == "saliency" else smoothgrad)(model, images, targets)
-        return maps / maps.amax(dim=(1, 2), keepdim=True).clamp(min=1e-12)
-    if method == "rollout":
-        return rollout_map(model, images)
-    raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHOD_TITLES)}")
+            return cam(images, targets=targets, size=size)
+    with running(model):
+        if method == "rollout":
+            maps = rollout_map(model, images)
+        else:
+            maps = (saliency if method == "saliency" else smoothgrad)(model, images, targets)
+    if tuple(maps.shape[-2:]) != size:
+        maps = F.interpolate(maps[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
+    return normalize_maps(maps)

@@ -64,16 +64,15 @@ def count_flops(model: nn.Module, x: torch.Tensor) -> int:
     """
     from torch.utils.flop_counter import FlopCounterMode
 
-    was_training = model.training
+    from ..inference import running
+
     fastpath = torch.backends.mha.get_fastpath_enabled()
     # nn.MultiheadAttention's fused inference kernel hides its matmuls from the counter: turn it off
     torch.backends.mha.set_fastpath_enabled(False)
-    model.eval()
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        with running(model), torch.no_grad(), FlopCounterMode(display=False) as counter:
             model(x)
     finally:
-        model.train(was_training)
         torch.backends.mha.set_fastpath_enabled(fastpath)
     return int(counter.get_total_flops())
 

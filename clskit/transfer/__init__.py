@@ -18,7 +18,7 @@ sizes computes each embedding once.
 | ``freezing``   | ``head_name``, ``freeze_body``, ``unfreeze``, ``freeze_batchnorm``, :class:`FreezeBNCB`, ``discriminative_param_groups`` |
 | ``embeddings`` | ``features``, ``embed`` (cached), ``clear_embedding_cache``                   |
 | ``probe``      | ``linear_probe``, ``probe_to_linear``                                         |
-| ``strategies`` | ``train_transfer``, :class:`TransferResult`, ``evaluate_accuracy``, ``sample_per_class`` |
+| ``strategies`` | ``train_transfer``, :class:`TransferResult`, ``sample_per_class`` |
 
 Every name is importable from ``clskit.transfer`` itself; ``predict_probs`` is
 :func:`clskit.inference.predict_probs`.
@@ -35,10 +35,10 @@ from .embeddings import (_EMBEDDINGS, _body_fingerprint, _fingerprint, clear_emb
 from .freezing import (_BN_TYPES, FreezeBNCallback, FreezeBNCB, discriminative_param_groups,  # noqa: F401
                        freeze_batchnorm, freeze_body, head_name, set_frozen_bn_eval, unfreeze)
 from .probe import linear_probe, probe_to_linear
-from .strategies import (STRATEGIES, TransferResult, evaluate_accuracy, per_class_indices, predict_probs,
+from .strategies import (STRATEGIES, TransferResult, per_class_indices, predict_probs,
                          sample_per_class, train_transfer)
 
 __all__ = ["STRATEGIES", "FreezeBNCB", "FreezeBNCallback", "TransferResult", "clear_embedding_cache",
-           "dataset_fingerprint", "discriminative_param_groups", "embed", "evaluate_accuracy", "features",
+           "dataset_fingerprint", "discriminative_param_groups", "embed", "features",
            "freeze_batchnorm", "freeze_body", "head_name", "linear_probe", "per_class_indices", "predict_probs",
            "probe_to_linear", "sample_per_class", "set_frozen_bn_eval", "train_transfer", "unfreeze"]

@@ -18,7 +18,7 @@ from .freezing import FreezeBNCB, discriminative_param_groups, freeze_batchnorm,
 from .probe import linear_probe, probe_to_linear
 
 STRATEGIES = ("linear_probe", "head", "fine_tune", "full", "scratch")
-__all__ = ["STRATEGIES", "TransferResult", "evaluate_accuracy", "per_class_indices", "predict_probs",
+__all__ = ["STRATEGIES", "TransferResult", "per_class_indices", "predict_probs",
            "sample_per_class", "train_transfer"]
 
 
@@ -47,19 +47,6 @@ class TransferResult:
         lo, hi = self.interval if self.n_valid else (float("nan"),) * 2
         return (f"TransferResult({self.strategy}: accuracy {self.accuracy:.3f} (95% interval {lo:.3f}-{hi:.3f} on "
                 f"{self.n_valid} images) with {self.n_train} training images, {self.seconds:.1f} s)")
-
-
-def evaluate_accuracy(model: nn.Module, data, transform: Callable | None = None, batch_size: int = 32) -> float:
-    """Accuracy of ``model`` on an :class:`~clskit.datasets.ImageDataset` (eval mode, no gradients).
-
-    The loop is :func:`clskit.inference.predict_logits`.
-
-    Example:
-        >>> from clskit.datasets import load_dataset; from clskit.models import create_model
-        >>> 0 <= evaluate_accuracy(create_model("small_cnn", num_classes=10, in_chans=1), load_dataset("digits")) <= 1
-        True
-    """
-    return accuracy_of(model, data, transform, batch_size=batch_size)
 
 
 def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet_lite0", size: int | None = 224,
@@ -214,7 +201,7 @@ def _train_all(learn, epochs: int, lr: float) -> None:
 
 def _valid_accuracy(strategy: str, model: nn.Module, valid, tfm: Callable) -> float:
     if strategy == "scratch":
-        return evaluate_accuracy(model, valid, tfm)
+        return accuracy_of(model, valid, tfm)
     # the trained backbone's features (channels-last batches, faster on CPU), then its head
     with torch.inference_mode():
         logits = model.get_submodule(head_name(model))(embed(model, valid, transform=tfm, cache=False))

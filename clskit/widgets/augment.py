@@ -17,7 +17,9 @@ import numpy as np
 import torch
 
 from ..transforms import Augment, augment
-from ._image import array_to_png
+from ..png import array_to_png
+from ..utils import as_float_images
+from .view import WidgetView
 
 # slider name -> (max value, step, what it does)
 SLIDERS = {
@@ -66,7 +68,7 @@ def augment_grid(image: torch.Tensor, transform, n: int = 8, cols: int = 4, seed
 
 
 
-class AugmentPlayground:
+class AugmentPlayground(WidgetView):
     """Sliders for every :class:`~clskit.transforms.Augment` setting, a policy menu, and a sample grid.
 
     Args:
@@ -82,8 +84,7 @@ class AugmentPlayground:
 
         from ..transforms import PRESETS
 
-        self.images = images.float_images() if hasattr(images, "float_images") else (
-            images.float().div(255) if images.dtype == torch.uint8 else images.float())
+        self.images = images.float_images() if hasattr(images, "float_images") else as_float_images(images)
         if self.images.ndim != 4 or len(self.images) == 0:
             raise ValueError(f"images must be a non-empty (N, C, H, W) tensor or ImageDataset; got {tuple(self.images.shape)}")
         self.n, self.cols, self.scale, self.seed = n, cols, scale, 0
@@ -126,8 +127,3 @@ class AugmentPlayground:
     def _new_samples(self, _button=None) -> None:
         self.seed += 1
         self.update()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

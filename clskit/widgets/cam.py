@@ -1,8 +1,10 @@
 """A heat-map viewer: pick an image, a class and a method; see where the model looks.
 
 Built once (controls, one ``ipywidgets.Image`` updated in place, an HTML panel of the top
-predictions); moving a control calls the pure functions of :mod:`clskit.interpret` and re-renders.
-Hooks are attached only while a map is computed, so the viewer leaves the model clean.
+predictions); moving a control calls the pure functions of :mod:`clskit.interpret` (the maps, through
+:func:`~clskit.interpret.explain`) and :mod:`clskit.inference` (the predictions) and re-renders.
+Hooks are attached only while a map is computed, and the model's mode is restored after each, so the
+viewer leaves the model as it found it.
 
 A redraw does only the work that changed: the predictions of each image (one forward pass) and each
 (image, class, method) map are computed once and kept, so going back to an image, or moving the
@@ -21,8 +23,11 @@ from typing import Sequence
 import torch
 import torch.nn as nn
 
-from ..interpret import explain, overlay
-from ._image import array_to_png
+from ..inference import predict_probs
+from ..interpret import METHOD_TITLES, explain, overlay
+from ..png import array_to_png
+from ..utils import as_float_images
+from .view import WidgetView
 
 PREDICTED = -1  # the class dropdown's value for "explain the predicted class"
 
@@ -32,8 +37,9 @@ def heatmap_for(model: nn.Module, image: torch.Tensor, target: int | None, metho
     """One ``(H, W)`` heat map in ``[0, 1]`` for ``image`` ``(C, H, W)`` and class ``target``.
 
     Args:
-        method: ``"gradcam"``, ``"gradcam++"``, ``"saliency"``, ``"smoothgrad"`` or ``"rollout"``
-            (ViTs with ``attention_maps``; class-independent).
+        method: a key of :data:`~clskit.interpret.METHOD_TITLES` (see :func:`~clskit.interpret.explain`):
+            ``"gradcam"``, ``"gradcam++"``, ``"saliency"``, ``"smoothgrad"`` or ``"rollout"`` (ViTs with
+            ``attention_maps``; class-independent).
         target: class index, or ``None`` for the predicted class.
 
     Example:
@@ -45,7 +51,7 @@ def heatmap_for(model: nn.Module, image: torch.Tensor, target: int | None, metho
     return explain(model, image[None].float(), method, targets=targets, layer=target_layer)[0]
 
 
-class CAMViewer:
+class CAMViewer(WidgetView):
     """Image slider, class and method dropdowns, a heat map over the image, and the top predictions.
 
     Args:
@@ -74,8 +80,8 @@ class CAMViewer:
         images = torch.as_tensor(images)
         if images.ndim != 4:
             raise ValueError(f"images must be (N, C, H, W); got shape {tuple(images.shape)}")
-        self.images = images.float() / 255 if images.dtype == torch.uint8 else images.float()
-        self.model, self.classes, self.target_layer = model.eval(), list(classes), target_layer
+        self.images = as_float_images(images)
+        self.model, self.classes, self.target_layer = model, list(classes), target_layer
         self.targets = None if targets is None else torch.as_tensor(targets)
         self.top_k, self.scale = min(top_k, len(self.classes)), scale
         methods = list(methods)
@@ -84,7 +90,8 @@ class CAMViewer:
         self.index = W.IntSlider(0, min=0, max=len(self.images) - 1, description="image")
         self.target = W.Dropdown(options=[("predicted", PREDICTED)] + [(c, i) for i, c in enumerate(self.classes)],
                                  value=PREDICTED, description="class")
-        self.method = W.Dropdown(options=methods, value=methods[0], description="method")
+        self.method = W.Dropdown(options=[(METHOD_TITLES.get(m, m), m) for m in methods], value=methods[0],
+                                 description="method")
         self.alpha = W.FloatSlider(0.5, min=0.0, max=1.0, step=0.05, description="heat map")
         self.image = W.Image(format="png")
         self.info = W.HTML()
@@ -101,8 +108,7 @@ class CAMViewer:
     def probabilities(self, i: int) -> torch.Tensor:
         """The model's class probabilities for image ``i``, computed on the first visit and kept."""
         if i not in self._probs:
-            with torch.no_grad():
-                self._probs[i] = torch.softmax(self.model(self.images[i][None]), -1)[0]
+            self._probs[i] = predict_probs(self.model, self.images[i][None])[0]
         return self._probs[i]
 
     def map_for(self, i: int, target: int, method: str) -> torch.Tensor:
@@ -125,8 +131,3 @@ class CAMViewer:
         truth = "" if self.targets is None else f"<p>true class: <b>{self.classes[int(self.targets[self.index.value])]}</b></p>"
         self.info.value = (f"<div style='padding-left:1em'>{truth}<p>top predictions</p><table>{rows}</table>"
                            f"<p>map explains: <b>{explained}</b> ({self.method.value})</p></div>")
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

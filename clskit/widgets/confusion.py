@@ -17,8 +17,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..displays import figure_to_png
 from ..metrics import check_single_label, confusion_matrix
+from ..png import gallery_png
+from .view import WidgetView
 
 _NORMALISE = {"counts": None, "recall (rows)": "true", "precision (columns)": "pred"}
 
@@ -42,27 +43,7 @@ def _images(n: int) -> str:
     return f"{n} image" if n == 1 else f"{n} images"
 
 
-def image_grid_png(images, titles: Sequence[str], ncols: int = 6, size: float = 1.3) -> bytes:
-    """PNG of a grid of images ``(n, C, H, W)`` (uint8 or float in [0, 1]) with a title each."""
-    from matplotlib.figure import Figure
-
-    n = len(images)
-    nrows = max(1, -(-n // ncols))
-    fig = Figure(figsize=(size * ncols, size * nrows + 0.1))
-    for i in range(nrows * ncols):
-        ax = fig.add_subplot(nrows, ncols, i + 1)
-        ax.axis("off")
-        if i < n:
-            x = images[i]
-            x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
-            x = x.clamp(0, 1).permute(1, 2, 0).numpy()
-            ax.imshow(x[..., 0] if x.shape[-1] == 1 else x, cmap="gray" if x.shape[-1] == 1 else None, vmin=0, vmax=1)
-            ax.set_title(titles[i], fontsize=8)
-    fig.subplots_adjust(wspace=0.1, hspace=0.35, left=0.01, right=0.99, top=0.9, bottom=0.01)
-    return figure_to_png(fig, close=False)
-
-
-class ConfusionMatrixWidget:
+class ConfusionMatrixWidget(WidgetView):
     """A clickable confusion matrix with an image gallery of the selected cell.
 
     Args:
@@ -140,13 +121,9 @@ class ConfusionMatrixWidget:
 
     @property
     def matrix(self) -> np.ndarray:
-        """The matrix shown: counts or normalised over all classes, then restricted to the visible ones."""
-        mode = _NORMALISE[self.normalise.value]
-        cm = self.counts.astype(float)
-        if mode == "true":
-            cm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
-        elif mode == "pred":
-            cm = cm / np.maximum(cm.sum(0, keepdims=True), 1)
+        """The matrix shown: counts or normalised over all classes (:func:`clskit.metrics.confusion_matrix`),
+        then restricted to the visible ones."""
+        cm = confusion_matrix(self.targets, self.probs, normalize=_NORMALISE[self.normalise.value]).astype(float)
         v = self.visible_classes
         return cm[np.ix_(v, v)]
 
@@ -220,13 +197,10 @@ class ConfusionMatrixWidget:
         if len(self.shown_indices):
             conf = self.probs[self.shown_indices, pred]
             titles = [f"#{i} p={c:.2f}" for i, c in zip(self.shown_indices, conf)]
-            self.gallery.value = image_grid_png(self.images[torch.as_tensor(self.shown_indices)], titles)
+            self.gallery.value = gallery_png([(None, self.images[torch.as_tensor(self.shown_indices)], titles)])
             self.gallery.layout.display = ""
         else:
             self.gallery.layout.display = "none"
         if (true, pred) in getattr(self, "buttons", {}):
             self._refresh_grid()
         return self
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

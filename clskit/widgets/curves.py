@@ -9,12 +9,14 @@ the history table at the end. :func:`curves_view` picks one.
 """
 from __future__ import annotations
 
-import io
 import math
 import os
 from typing import Sequence
 
+import numpy as np
+
 from ..plots import _series, history_metrics, plot_history
+from ..png import array_to_png
 
 
 def has_widget_frontend() -> bool:
@@ -89,13 +91,9 @@ class _Renderer:
         self.full_draws += 1
 
     def _png(self) -> bytes:
-        from PIL import Image
-
-        canvas = self.figure.canvas
-        buf = io.BytesIO()
-        # compress_level=1: several times faster than the default; the PNG is still ~30 kB
-        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(buf, format="png", compress_level=1)
-        return buf.getvalue()
+        # the canvas as drawn (a savefig would redraw everything); compress_level=1: several times
+        # faster than the default, and the PNG is still ~30 kB
+        return array_to_png(np.asarray(self.figure.canvas.buffer_rgba()), compress_level=1)
 
 
 def _nice_ceil(v: float) -> float:

@@ -19,12 +19,14 @@ import torch
 import torch.nn as nn
 
 from ..features import cls_attention, conv_layer_names, feature_maps, tile, top_channels
-from ._image import array_to_png
+from ..png import array_to_png
+from ..utils import as_float_images
+from .view import WidgetView
 
 
 
 
-class FeatureMapViewer:
+class FeatureMapViewer(WidgetView):
     """Image slider + layer dropdown; shows the image and the most active maps of that layer.
 
     Args:
@@ -49,8 +51,8 @@ class FeatureMapViewer:
         images = torch.as_tensor(images)
         if images.ndim != 4:
             raise ValueError(f"images must be (N, C, H, W); got shape {tuple(images.shape)}")
-        self.images = images.float() / 255 if images.dtype == torch.uint8 else images.float()
-        self.model, self.transform, self.n, self.scale = model.eval(), transform, n, scale
+        self.images = as_float_images(images)
+        self.model, self.transform, self.n, self.scale = model, transform, n, scale   # each map restores its mode
         self.is_vit = hasattr(model, "attention_maps")
         if layers is None:
             layers = ({f"block {i + 1}": str(i) for i in range(len(model.blocks))} if self.is_vit
@@ -87,8 +89,3 @@ class FeatureMapViewer:
         self.image.value = array_to_png(tile(self.maps, ncols=8), max(1, self.scale * 16 // max(h, 1) // 2))
         self.info.value = (f"<b>{self.layer.label}</b>: {what}, each {self.maps.shape[-2]}x{h} "
                            "(bright = strong response; each map scaled on its own)")
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

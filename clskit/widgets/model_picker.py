@@ -7,15 +7,15 @@ Example:
 """
 from __future__ import annotations
 
-import io
-
 from ..models.cards import COLUMNS, load_model_cards, plot_cards
+from ..png import figure_to_png
+from .view import WidgetView
 
 DEFAULT = ("AlexNet", "VGG-16", "ResNet-50", "MobileNet-V3-L", "EfficientNet-B0", "ViT-B/16", "DeiT-S", "Swin-T")
 AXES = ("latency_b1_ms", "latency_b32_ms", "params_m", "gflops")
 
 
-class ModelPicker:
+class ModelPicker(WidgetView):
     """A multi-select of models, an x-axis dropdown, a table and a plot of top-1 accuracy.
 
     Args:
@@ -52,22 +52,13 @@ class ModelPicker:
         return [c for c in self.cards["models"] if c["name"] in set(self.models.value)]
 
     def _update(self, change=None) -> None:
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure   # not pyplot: nothing is shown or kept open behind the widget
 
         cols = ["params_m", "gflops", "latency_b1_ms", "latency_b32_ms", "top1"]
         head = "".join(f"<th>{c}</th>" for c in ["model"] + cols)
         body = "".join("<tr><td>{}</td>{}</tr>".format(r["name"], "".join(f"<td>{r[c]:.1f}</td>" for c in cols))
                        for r in sorted(self.rows, key=lambda r: r[self.x_axis.value]))
         self.table.value = f"<table style='font-size:90%'><tr>{head}</tr>{body}</table>"
-        fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=80)
-        plot_cards(self.cards, x=self.x_axis.value, names=self.selected, ax=ax)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        plt.close(fig)
-        self.plot.value = buf.getvalue()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        fig = Figure(figsize=(5.5, 3.8))
+        plot_cards(self.cards, x=self.x_axis.value, names=self.selected, ax=fig.add_subplot())
+        self.plot.value = figure_to_png(fig, dpi=80)

@@ -14,6 +14,8 @@ import html
 import math
 from typing import Sequence
 
+from .view import WidgetView
+
 
 def sort_filter_rows(rows: Sequence[dict], sort_by: str | None = None, ascending: bool = True,
                      query: str = "") -> list[dict]:
@@ -62,7 +64,7 @@ def rows_to_html(rows: Sequence[dict], columns: Sequence[str]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-class ProfileTable:
+class ProfileTable(WidgetView):
     """Sort by any column, flip the order, filter by text; the table redraws in place.
 
     Args:
@@ -100,8 +102,3 @@ class ProfileTable:
         self.shown_rows = sort_filter_rows(self.rows, self.sort_by.value or None, self.order.value == "ascending",
                                            self.query.value)
         self.table.value = rows_to_html(self.shown_rows, self.columns)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

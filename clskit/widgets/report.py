@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..metrics import classification_report_df
+from .view import WidgetView
 
 __all__ = ["ReportWidget", "classification_report_df"]
 
 
-class ReportWidget:
+class ReportWidget(WidgetView):
     """A sortable per-class table of precision, recall, F1, AUC, support and predicted count.
 
     Args:
@@ -63,6 +64,3 @@ class ReportWidget:
         else:
             self.df = self.full.sort_values(col, ascending=asc, kind="stable", na_position="last")
         self.table.value = self.df.round(3).to_html(border=0, na_rep="n/a")
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

@@ -16,7 +16,9 @@ import numpy as np
 import torch
 
 from .. import metrics as M
-from ..displays import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay, _index_at, figure_to_png
+from ..displays import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay, _index_at
+from ..png import figure_to_png, gallery_png
+from .view import WidgetView
 
 
 def _metrics_html(m: dict, extra: dict | None = None) -> str:
@@ -28,7 +30,7 @@ def _metrics_html(m: dict, extra: dict | None = None) -> str:
     return f"<table style='font-size:13px'>{cells}</table><div style='font-size:12px'>{counts}</div>"
 
 
-class ThresholdWidget:
+class ThresholdWidget(WidgetView):
     """A binary threshold slider: confusion matrix, precision/recall/F1, and the operating point on ROC and PR curves.
 
     Args:
@@ -151,13 +153,13 @@ class ThresholdWidget:
         self.shown_false_alarms = alarms[np.argsort(self.s[alarms], kind="stable")][: self.max_images]
         rows = [(f"missed {self.classes[1]} (nearest the threshold first)", self.shown_missed),
                 (f"false alarms: true {self.classes[0]} (nearest first)", self.shown_false_alarms)]
-        self.gallery.value = _gallery_png(self.images, self.s, rows, self.max_images)
+        self.gallery.value = gallery_png([(title, [self.images[int(i)] for i in idx],
+                                           [f"#{int(i)} s={self.s[int(i)]:.2f}" for i in idx]) for title, idx in rows],
+                                         ncols=self.max_images)
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
-class MultiLabelThresholdWidget:
+class MultiLabelThresholdWidget(WidgetView):
     """One threshold slider per label of a multi-label classifier, with per-label and overall metrics.
 
     Args:
@@ -219,35 +221,3 @@ class MultiLabelThresholdWidget:
         overall = " · ".join(f"{k} {v:.3f}" for k, v in self.metrics.items())
         table = self.table.assign(threshold=t).round(3).to_html(classes="clskit-table", border=0)
         self.summary.value = f"<div style='font-size:12px'>{table}<p>{overall}</p></div>"
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-
-def _gallery_png(images, scores, rows, ncols: int, tile: int = 84) -> bytes:
-    """One PNG with a captioned row of images per ``(title, indices)`` in ``rows``, each image enlarged to
-    ``tile`` pixels (nearest neighbour) with its score beneath. Drawn with PIL, not matplotlib, so that
-    a moved slider redraws in a few milliseconds."""
-    import io
-
-    from PIL import Image, ImageDraw
-
-    pad, head, foot = 4, 16, 14
-    width = ncols * (tile + pad) + pad
-    canvas = Image.new("RGB", (width, len(rows) * (head + tile + foot + pad) + pad), "white")
-    draw = ImageDraw.Draw(canvas)
-    y0 = pad
-    for title, idx in rows:
-        draw.text((pad, y0), title if len(idx) else f"{title}: none", fill="black")
-        for k, i in enumerate(idx[:ncols]):
-            x = images[int(i)]
-            x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
-            a = (x.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-            im = Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).convert("RGB").resize((tile, tile), Image.NEAREST)
-            x0 = pad + k * (tile + pad)
-            canvas.paste(im, (x0, y0 + head))
-            draw.text((x0, y0 + head + tile + 1), f"#{int(i)} s={scores[int(i)]:.2f}", fill="black")
-        y0 += head + tile + foot + pad
-    buf = io.BytesIO()
-    canvas.save(buf, format="PNG")
-    return buf.getvalue()

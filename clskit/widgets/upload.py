@@ -5,8 +5,8 @@ Two thin views over pure functions (compute first, then draw):
 - :class:`PhotoClassifier` wraps an ``ipywidgets.FileUpload``: every uploaded photo is decoded
   (:func:`image_from_bytes`), classified (:func:`classify_photos`) and shown beside its top classes.
 - :class:`FolderTrainer` runs the whole own-photos path for a folder of labelled photos with one button:
-  folder -> split -> embeddings (a progress bar) -> linear probe -> accuracy with its Wilson interval ->
-  confusion matrix -> exported model -> a :class:`PhotoClassifier` for new photos
+  folder -> split -> embeddings (a progress bar) -> ``train_transfer("linear_probe")`` -> accuracy with
+  its Wilson interval -> confusion matrix -> exported model -> a :class:`PhotoClassifier` for new photos
   (:func:`train_folder_probe` does the work).
 
 Both can be driven from Python (the tests do): set ``w.upload.value`` to the files a browser would send,
@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
 import torch
+
+from ..utils import as_float_images
+from .view import WidgetView
 
 ProgressFn = Callable[[str, int, int], None]   # (stage, done, total)
 
@@ -53,7 +55,7 @@ def image_from_bytes(data: bytes, size: int | None = None, name: str = "upload")
     from ..datasets.images import read_image   # the kit's one image reader: EXIF, modes, resampling
 
     x = read_image(bytes(data), size, name=name)   # an unreadable upload: ImageReadError (a ValueError) naming it
-    return torch.from_numpy(x).float() / 255
+    return as_float_images(torch.from_numpy(x))
 
 
 def uploaded_files(value) -> list[tuple[str, bytes]]:
@@ -91,6 +93,8 @@ def classify_photos(predictor, files: Sequence[tuple[str, bytes]], k: int = 3) -
         >>> classify_photos(predictor, [("dog.jpg", data)], k=2)[0]["top"]      # doctest: +SKIP
         [('English springer', 0.97), ('golf ball', 0.01)]
     """
+    from ..models.pretrained import decode_predictions
+
     size = getattr(predictor.transform, "size", None) or 224
     rows = []
     for name, data in files:
@@ -99,9 +103,7 @@ def classify_photos(predictor, files: Sequence[tuple[str, bytes]], k: int = 3) -
         except ValueError as e:
             rows.append({"file": name, "error": str(e)})
             continue
-        probs = predictor.predict_tensor(x[None])[0]
-        top = probs.topk(min(k, len(predictor.classes)))
-        pairs = [(predictor.classes[int(i)], round(float(v), 4)) for v, i in zip(top.values, top.indices)]
+        pairs = decode_predictions(predictor.predict_tensor(x[None]), k, predictor.classes)[0]
         rows.append({"file": name, "label": pairs[0][0], "probability": pairs[0][1], "top": pairs, "image": x})
     return rows
 
@@ -173,7 +175,11 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
                        load_size: int | None = None, val: float = 0.25, seed: int = 0,
                        backbone: str = "efficientnet_lite0", C: float = 1.0,
                        progress: ProgressFn | bool | None = None) -> FolderResult:
-    """The own-photos path in one call: folder -> split -> embeddings -> linear probe -> validation.
+    """The own-photos path in one call: folder -> split -> ``train_transfer("linear_probe")`` -> validation.
+
+    The training is :func:`clskit.transfer.train_transfer`'s linear probe; this function adds the
+    folder, the split, progress while the photos are embedded (the embeddings are cached, so the
+    probe reuses them) and the validation probabilities the confusion matrix shows.
 
     Args:
         folder: one sub-folder of photos per class (``my_photos/cats/*.jpg``).
@@ -197,10 +203,11 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
     """
     from ..datasets.folders import load_image_folder
     from ..datasets.splits import split_dataset
+    from ..inference import activation
     from ..models import create_model
     from ..models.pretrained import preprocess_for
     from ..stats import wilson_interval
-    from ..transfer import head_name, linear_probe, probe_to_linear
+    from ..transfer import embed, head_name, train_transfer
 
     if not 0 < val < 1:
         raise ValueError(f"val is the fraction of photos held out and must lie between 0 and 1; got {val}")
@@ -216,26 +223,21 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
                          "give a usable number) so that each class has some to train on and some to validate")
     train, valid, _ = split_dataset(photos, val=val, test=0.0, seed=seed)
     timings["load"] = time.perf_counter() - t0
-    model = create_model(backbone, num_classes=len(photos.classes), pretrained=True)
-    tfm = preprocess_for(model, size=size)
     t1 = time.perf_counter()
-    emb_train = embed_in_chunks(model, train, tfm, progress=progress, stage="embedding training photos")
-    emb_valid = embed_in_chunks(model, valid, tfm, progress=progress, stage="embedding validation photos")
+    if progress is not None:   # embed a chunk at a time to report progress; train_transfer finds them cached
+        backbone_model = create_model(backbone, num_classes=len(photos.classes), pretrained=True)
+        tfm = preprocess_for(backbone_model, size=size)
+        embed_in_chunks(backbone_model, train, tfm, progress=progress, stage="embedding training photos")
+        embed_in_chunks(backbone_model, valid, tfm, progress=progress, stage="embedding validation photos")
     timings["embed"] = time.perf_counter() - t1
-    probe = linear_probe(emb_train, train.targets, C=C)
-    model.set_submodule(head_name(model), probe_to_linear(probe, len(photos.classes)))
-    model.eval()
-    probs = torch.from_numpy(probe.predict_proba(emb_valid.numpy())).float()
-    probs = _full_probs(probs, probe[-1].classes_, len(photos.classes))
-    correct = int((probs.argmax(1) == valid.targets).sum())
-    return FolderResult(list(photos.classes), model, tfm, train, valid, probs, correct / len(valid),
+    r = train_transfer("linear_probe", train, valid, backbone=backbone, size=size, C=C, seed=seed)
+    # the validation probabilities: the cached embeddings through the probe's head
+    with torch.inference_mode():
+        logits = r.model.get_submodule(head_name(r.model))(embed(r.model, valid, transform=r.transform))
+    probs = activation(logits.float())
+    correct = round(r.accuracy * len(valid))
+    return FolderResult(list(photos.classes), r.model, r.transform, train, valid, probs, r.accuracy,
                         wilson_interval(correct, len(valid)), time.perf_counter() - t0, backbone, timings)
-
-
-def _full_probs(probs: torch.Tensor, seen: np.ndarray, k: int) -> torch.Tensor:
-    out = torch.zeros(len(probs), k)
-    out[:, torch.as_tensor(seen)] = probs
-    return out
 
 
 def _top_html(row: dict) -> str:
@@ -250,7 +252,7 @@ def _top_html(row: dict) -> str:
 
 
 # -- views ------------------------------------------------------------------------------------
-class PhotoClassifier:
+class PhotoClassifier(WidgetView):
     """Upload one or more photos and see the model's top classes with their probabilities beside each photo.
 
     Args:
@@ -282,7 +284,7 @@ class PhotoClassifier:
         """Classify ``(name, bytes)`` pairs and show them (what an upload does); returns the rows."""
         import ipywidgets as W
 
-        from ._image import array_to_png
+        from ..png import array_to_png
 
         files = list(files)
         self.rows = classify_photos(self.predictor, files[: self.max_photos], k=self.k)
@@ -301,11 +303,8 @@ class PhotoClassifier:
                                                               if len(files) > shown else ""))
         return self.rows
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
-
-class FolderTrainer:
+class FolderTrainer(WidgetView):
     """The own-photos path for a folder of labelled photos, behind one button.
 
     Clicking "train" (or calling :meth:`train`) reads the folder, splits it, embeds the photos with a
@@ -370,6 +369,3 @@ class FolderTrainer:
         self.classifier = PhotoClassifier(Predictor.load(self.export_to))
         self.output.children = [self.confusion.widget, self.classifier.widget]
         return r
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
