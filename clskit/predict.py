@@ -22,8 +22,6 @@ import torch
 import torch.nn as nn
 
 from .datasets.images import IMAGE_EXTENSIONS, ImageReadError, find_images, read_image, read_images
-
-IMAGE_SUFFIXES = IMAGE_EXTENSIONS  # the name this module used before the kit had one reader
 from .utils import as_float_images
 
 
