@@ -39,7 +39,7 @@ _EXPORTS = {
     "attention_rollout": "interpret", "rollout_map": "interpret", "overlay": "interpret", "show_cam_grid": "camgrid",
     "DistillationCB": "efficiency", "distillation_loss": "efficiency", "quantize_dynamic": "efficiency",
     "quantize_static": "efficiency", "prune_unstructured": "efficiency", "prune_channels": "efficiency",
-    "profile_models": "efficiency", "measure_latency": "efficiency", "model_size_mb": "efficiency",
+    "profile_models": "efficiency", "measure_latency": "models.measure", "model_size_mb": "models.measure",
     "Ensemble": "ensemble", "TTA": "ensemble", "tta_views": "ensemble",
     # transfer learning, few-shot, domain shift, own photos
     "train_transfer": "transfer", "embed": "transfer", "linear_probe": "transfer",

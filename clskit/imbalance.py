@@ -15,7 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .metrics import check_multilabel, check_single_label, check_threshold, f1_score, threshold_sweep, to_numpy
+from .metrics import (check_binary_scores, check_multilabel, check_single_label, check_threshold, f1_score,
+                      threshold_sweep, to_numpy)
 
 
 def tune_threshold(targets, scores, criterion: str = "f1", target_recall: float | None = None) -> float:
@@ -179,10 +180,8 @@ def tune_threshold_at_prevalence(targets, scores, prevalence: float, pos_label: 
         >>> tune_threshold_at_prevalence(y, s, 0.8), tune_threshold_at_prevalence(y, s, 0.05)
         (0.5, 0.7)
     """
-    from .metrics import _binary_scores
-
     prev = _check_prevalence(prevalence)
-    y, _ = _binary_scores(targets, scores, pos_label)
+    y, _ = check_binary_scores(targets, scores, pos_label)
     sweep = threshold_sweep(targets, scores, pos_label)
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
     if n_pos == 0 or n_neg == 0:

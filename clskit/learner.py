@@ -23,14 +23,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .callbacks.core import (CANCEL, EVENTS, Callback, CancelBatchException, CancelEpochException,  # noqa: F401
-                             CancelFitException, CancelTrainException, CancelValidateException)
+from .callbacks.core import CANCEL, Callback
 from .callbacks.defaults import DeviceCB, Recorder, TerminateOnNaNCB, TrainEvalCB
 from .utils import default_device, seed_everything
-
-# The Cancel*Exception s and EVENTS live with Callback (clskit.callbacks.core); importing them from
-# here keeps working.
-_CANCEL = CANCEL
 
 
 class Learner:
@@ -142,7 +137,7 @@ class Learner:
             self.callback(f"before_{name}")
             fn()
             self.callback(f"after_{name}")
-        except _CANCEL[name]:
+        except CANCEL[name]:
             self.callback(f"after_cancel_{name}")
         finally:
             self.callback(f"cleanup_{name}")

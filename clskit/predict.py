@@ -24,8 +24,6 @@ import torch.nn as nn
 
 from .datasets.images import IMAGE_EXTENSIONS, ImageReadError, is_image_name, read_image, read_images
 
-IMAGE_SUFFIXES = IMAGE_EXTENSIONS  # the name this module used before the kit had one reader
-
 
 def load_image(path: str | os.PathLike, size: int | None = None) -> torch.Tensor:
     """Read an image file as float RGB ``(3, H, W)`` in ``[0, 1]``, upright, with the kit's one reader.

@@ -21,8 +21,6 @@ import torch.nn as nn
 
 from .utils import BATCHNORM_TYPES
 
-_BN_TYPES = BATCHNORM_TYPES  # the old name; SyncBatchNorm included now
-
 # Severity 1..5 parameters (ImageNet-C's values; blur sigma is in pixels of a 32-pixel image and
 # scales with the image size).
 _NOISE_STD = (0.04, 0.08, 0.12, 0.18, 0.26)
@@ -193,10 +191,6 @@ class CorruptionAugment:
 
     def __repr__(self) -> str:
         return f"CorruptionAugment(names={self.names}, max_severity={self.max_severity}, p={self.p})"
-
-
-# the old, lowercase name (it is a class, so CapWords now)
-corruption_augment = CorruptionAugment
 
 
 # -- AdaBN --------------------------------------------------------------------------------------

@@ -255,10 +255,3 @@ def test_misspelt_callback_method_warns():
 
             def helper(self):
                 pass
-
-
-def test_cancel_exceptions_still_import_from_learner():
-    from clskit import callbacks, learner
-
-    assert learner.CancelFitException is callbacks.CancelFitException
-    assert learner.EVENTS == callbacks.EVENTS

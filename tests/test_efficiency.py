@@ -7,10 +7,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from clskit.callbacks import Callback
-from clskit.efficiency import (ChannelsLast, DistillationCB, count_parameters, distillation_loss, evaluate,
-                               measure_latency, model_size_mb, profile_models, prune_channels, prune_unstructured,
-                               quantize_dynamic, quantize_static, sparsity)
+from clskit.efficiency import (ChannelsLast, DistillationCB, distillation_loss, evaluate, profile_models,
+                               prune_channels, prune_unstructured, quantize_dynamic, quantize_static, sparsity)
 from clskit.models import create_model
+from clskit.models.measure import count_parameters, measure_latency, model_size_mb
 
 
 def _cnn(widths=(8, 16), seed=0):

@@ -8,7 +8,7 @@ from clskit import transfer
 from clskit.datasets import DataLoaders, load_dataset
 from clskit.learner import Learner
 from clskit.models import create_model
-from clskit.transfer import (FreezeBNCallback, discriminative_param_groups, embed, evaluate_accuracy, features,
+from clskit.transfer import (FreezeBNCB, discriminative_param_groups, embed, evaluate_accuracy, features,
                              freeze_body, head_name, linear_probe, probe_to_linear, sample_per_class,
                              set_frozen_bn_eval, train_transfer, unfreeze)
 
@@ -42,7 +42,7 @@ def test_frozen_bn_keeps_running_stats_while_head_trains(data):
     before, head_before = bn_buffers(m), m.classifier.weight.clone()
     dls = DataLoaders.from_datasets(train, train, batch_size=8, eval_transform=None)
     dls.valid = None
-    Learner(m, dls, lr=1e-2, cbs=[FreezeBNCallback()], progress=False, seed=0).fit(1)
+    Learner(m, dls, lr=1e-2, cbs=[FreezeBNCB()], progress=False, seed=0).fit(1)
     after = bn_buffers(m)
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert not torch.equal(head_before, m.classifier.weight)

@@ -14,7 +14,7 @@ from .core import (CALLBACK_METHODS, CANCEL, EVENTS, Callback, CallbackNameWarni
                    CancelEpochException, CancelFitException, CancelTrainException, CancelValidateException)
 from .defaults import DeviceCB, LRFinderCB, NonFiniteLossWarning, Recorder, TerminateOnNaNCB, TrainEvalCB
 from .precision import GradientClipCB, MixedPrecisionCB
-from .progress import LiveCurvesCB, ProgressCB, _safe_len  # noqa: F401
+from .progress import LiveCurvesCB, ProgressCB
 from .tracking import CheckpointCB, EarlyStoppingCB, TrackBestCB
 
 __all__ = ["CALLBACK_METHODS", "CANCEL", "EVENTS", "Callback", "CallbackNameWarning", "CancelBatchException",

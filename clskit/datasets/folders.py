@@ -19,16 +19,12 @@ import numpy as np
 import torch
 
 from .base import ImageDataset
-# the kit's one image reader (re-exported here, where it used to live)
-from .images import (IMAGE_EXTENSIONS, ImageReadError, check_size, is_image_name, read_image, read_images,  # noqa: F401
-                     to_rgb)
+from .images import IMAGE_EXTENSIONS, ImageReadError, check_size, is_image_name, read_image, read_images
 
 
 class SkippedFilesWarning(UserWarning):
     """Some files could not be read as images and were left out."""
 
-
-_is_image_name = is_image_name
 
 
 def _warn_skipped(skipped: list[tuple[Path, str]], root: Path) -> None:
@@ -77,7 +73,7 @@ def scan_image_folder(root, classes: Sequence[str] | None = None) -> tuple[list[
         if missing:
             raise FileNotFoundError(f"class folders {missing} not found in {root.name!r}; found {found}")
     if not classes:
-        loose = [p.name for p in root.iterdir() if _is_image_name(p)][:3]
+        loose = [p.name for p in root.iterdir() if is_image_name(p)][:3]
         extra = f" (it has loose images such as {loose}: move them into one folder per class)" if loose else ""
         raise ValueError(f"folder {root.name!r} has no class sub-folders{extra}; expected root/<class name>/<images>")
     if len(classes) < 2:
@@ -86,7 +82,7 @@ def scan_image_folder(root, classes: Sequence[str] | None = None) -> tuple[list[
     paths, targets = [], []
     for k, c in enumerate(classes):
         # hidden files and folders (.DS_Store, ._x.jpg, .thumbnails/) are the system's, not photos
-        files = sorted(p for p in (root / c).rglob("*") if _is_image_name(p)
+        files = sorted(p for p in (root / c).rglob("*") if is_image_name(p)
                        and not any(part.startswith(".") for part in p.relative_to(root / c).parts))
         if not files:
             raise ValueError(f"class folder '{root.name}/{c}' has no images; supported: {' '.join(IMAGE_EXTENSIONS)}")

@@ -1,7 +1,7 @@
 """Measuring what a smaller model buys: accuracy, size and latency side by side (:func:`profile_models`).
 
-The measurements themselves (``count_parameters``, ``model_size_mb``, ``measure_latency``,
-``num_threads``) live in :mod:`clskit.models.measure`, shared with the model cards.
+It uses the measurements of :mod:`clskit.models.measure` (``count_parameters``, ``model_size_mb``,
+``measure_latency``), shared with the model cards.
 """
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import torch
 import torch.nn as nn
 
 from ..inference import accuracy_of
-from ..models.measure import count_parameters, is_quantized, measure_latency, model_size_mb, num_threads  # noqa: F401
+from ..models.measure import count_parameters, measure_latency, model_size_mb
 from .pruning import sparsity
-
-_is_quantized = is_quantized  # the old private name
 
 
 class ChannelsLast(nn.Module):

@@ -12,8 +12,8 @@ import torch.nn as nn
 
 @contextmanager
 def _quiet_quantization_warnings():
-    # torch.ao.quantization warns that it is deprecated in favour of torchao; it still works on
-    # this torch (2.14) and torchao is not installed. Keep the message out of every notebook cell.
+    # torch.ao.quantization warns that it is deprecated in favour of torchao, which the kit does not
+    # install; the warning says nothing a learner can act on, so keep it out of every notebook cell.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*torch.ao.quantization is deprecated.*")
         warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*deprecated.*")

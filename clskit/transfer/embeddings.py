@@ -135,7 +135,6 @@ def _forward(model: nn.Module, images: torch.Tensor, transform, batch_size: int,
 
     device = torch.device(device) if device is not None else default_device()
     was_training = model.training
-    # a channels-last input batch runs the convolutions about 1.8x faster on CPU (EfficientNet-Lite0, 2 cores)
     model.to(device).eval()
     chunks = []
     for start in range(0, len(images), batch_size):
@@ -143,6 +142,7 @@ def _forward(model: nn.Module, images: torch.Tensor, transform, batch_size: int,
         x = x.float().div(255) if x.dtype == torch.uint8 else x.float()
         if transform is not None:
             x = transform(x)
+        # a channels-last input batch runs the convolutions about 1.8x faster on CPU (EfficientNet-Lite0, 2 cores)
         x = x.to(device).contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x.to(device)
         chunks.append(features(model, x).float().cpu())
     model.train(was_training)

@@ -8,8 +8,6 @@ from ..callbacks import Callback
 from ..models.heads import find_head
 from ..utils import BATCHNORM_TYPES
 
-_BN_TYPES = BATCHNORM_TYPES  # the old name
-
 
 def head_name(model: nn.Module) -> str:
     """Dotted name of the model's final classifier layer: :func:`clskit.models.heads.find_head`.
@@ -95,10 +93,6 @@ class FreezeBNCB(Callback):
 
     def before_train(self):
         set_frozen_bn_eval(self.learn.model)
-
-
-# the old name (before the callbacks were all named *CB)
-FreezeBNCallback = FreezeBNCB
 
 
 # -- discriminative learning rates --------------------------------------------------------------

@@ -18,8 +18,8 @@ from .freezing import FreezeBNCB, discriminative_param_groups, freeze_batchnorm,
 from .probe import linear_probe, probe_to_linear
 
 STRATEGIES = ("linear_probe", "head", "fine_tune", "full", "scratch")
-__all__ = ["STRATEGIES", "TransferResult", "evaluate_accuracy", "per_class_indices", "predict_probs",
-           "sample_per_class", "train_transfer"]
+__all__ = ["STRATEGIES", "TransferResult", "evaluate_accuracy", "per_class_indices", "sample_per_class",
+           "train_transfer"]
 
 
 @dataclass

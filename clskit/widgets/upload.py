@@ -200,7 +200,8 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
     from ..models import create_model
     from ..models.pretrained import preprocess_for
     from ..stats import wilson_interval
-    from ..transfer import head_name, linear_probe, probe_to_linear, predict_probs
+    from ..inference import predict_probs
+    from ..transfer import head_name, linear_probe, probe_to_linear
 
     if not 0 < val < 1:
         raise ValueError(f"val is the fraction of photos held out and must lie between 0 and 1; got {val}")
