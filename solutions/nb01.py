@@ -25,7 +25,7 @@ def bursts(n_photos=60, seed=0):
     """The bursts of notebook 01, section 6: three 128x128 crops of each of 60 validation photos."""
     import torch
 
-    from clskit.datasets import ImageDataset, load_dataset
+    from clskit import ImageDataset, load_dataset
 
     ds = load_dataset("imagenette_mini", split="val", size=160)
     chosen = np.random.default_rng(seed).choice(len(ds), n_photos, replace=False)
@@ -34,7 +34,7 @@ def bursts(n_photos=60, seed=0):
 
 
 def group_split(use_groups=True):
-    from clskit.datasets import split_dataset
+    from clskit import split_dataset
 
     return split_dataset(bursts(), val=0.15, test=0.15, use_groups=use_groups)
 
