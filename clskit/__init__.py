@@ -60,7 +60,7 @@ _EXPORTS = {
     "discriminative_param_groups": "transfer", "evaluate_episodes": "fewshot",
     "adapt_bn": "shift", "blend_bn": "shift", "corrupt_dataset": "shift",
     "IMAGENET_DOGS": "finegrained", "imagenet_logits": "finegrained", "in_group_accuracy": "finegrained",
-    "subset_accuracy": "finegrained",
+    "accuracy_among": "finegrained",
     "Predictor": "predict", "export_model": "predict",
     "LiveCurvesCallback": "fastai_interop", "fastai_preds": "fastai_interop",
     # widgets (ipywidgets is imported when one is built)

@@ -149,5 +149,5 @@ def _resize(maps: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 def _unit(maps: torch.Tensor) -> torch.Tensor:
-    # scale each map by its maximum (the gradient maps are not normalised; CAMs already are)
+    # scale each map by its maximum (the gradient maps are not normalized; CAMs already are)
     return maps / maps.flatten(1).amax(1).clamp_min(1e-12)[:, None, None]

@@ -50,9 +50,9 @@ class ConfusionMatrixDisplay:
     """A confusion matrix as a heat map: true class down, predicted class across.
 
     Args:
-        confusion_matrix: ``(K, K)`` counts or normalised rates.
+        confusion_matrix: ``(K, K)`` counts or normalized rates.
         display_labels: class names.
-        normalize: how it was normalised (``None``, ``"true"``, ``"pred"``, ``"all"``), for the title.
+        normalize: how it was normalized (``None``, ``"true"``, ``"pred"``, ``"all"``), for the title.
 
     Example:
         >>> probs = [[0.9, 0.1], [0.6, 0.4]]

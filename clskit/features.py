@@ -135,15 +135,15 @@ def first_layer_filters(model: nn.Module) -> torch.Tensor:
     raise ValueError(f"{type(model).__name__} has no Conv2d layer (a ViT's first layer is its patch embedding)")
 
 
-def _normalise(a: np.ndarray) -> np.ndarray:
+def _normalize(a: np.ndarray) -> np.ndarray:
     lo, hi = a.min(), a.max()
     return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
 
 
-def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normalise: bool = True) -> np.ndarray:
+def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normalize: bool = True) -> np.ndarray:
     """Arrange ``(N, h, w)`` (grey) or ``(N, 3, h, w)`` (colour) images in one grid image.
 
-    Each tile is scaled to ``[0, 1]`` on its own when ``normalise`` (filters and feature maps have
+    Each tile is scaled to ``[0, 1]`` on its own when ``normalize`` (filters and feature maps have
     arbitrary ranges); the padding is white (1).
 
     Example:
@@ -162,7 +162,7 @@ def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normal
     grid = np.ones((nrows * (h + pad) - pad, ncols * (w + pad) - pad) + a.shape[3:], dtype=np.float32)
     for k in range(n):
         r, c = divmod(k, ncols)
-        grid[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = _normalise(a[k]) if normalise else a[k]
+        grid[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = _normalize(a[k]) if normalize else a[k]
     return grid
 
 

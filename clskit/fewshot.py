@@ -27,7 +27,7 @@ def prototypes(support_emb, support_y, metric: str = "cosine") -> tuple[np.ndarr
     Args:
         support_emb: ``(n, D)`` embeddings of the labelled images.
         support_y: ``(n,)`` their labels (any integers).
-        metric: ``"cosine"`` L2-normalises the embeddings first (the mean of unit vectors);
+        metric: ``"cosine"`` L2-normalizes the embeddings first (the mean of unit vectors);
             ``"euclidean"`` averages them as they are.
 
     Returns:

@@ -84,7 +84,7 @@ def tune_class_thresholds(targets, probs, grid: Sequence[float] | None = None, r
     """Per-class thresholds for :func:`predict_with_thresholds` that maximise macro-F1 on ``(targets, probs)``.
 
     Coordinate ascent: for each class in turn, try every value of ``grid`` with the other thresholds
-    fixed and keep the best; repeat ``rounds`` times. Thresholds are normalised to sum to 1.
+    fixed and keep the best; repeat ``rounds`` times. Thresholds are normalized to sum to 1.
 
     Example:
         >>> y = [0] * 8 + [1, 1]
@@ -106,7 +106,7 @@ def tune_class_thresholds(targets, probs, grid: Sequence[float] | None = None, r
         for c in range(k):
             for g in grid:
                 trial = t.copy()
-                trial[c] = g * (t.sum() - t[c]) / (1 - g)  # so that t_c = g after normalising
+                trial[c] = g * (t.sum() - t[c]) / (1 - g)  # so that t_c = g after normalizing
                 trial = trial / trial.sum()
                 s = score(trial)
                 if s > best + 1e-12:

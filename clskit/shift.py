@@ -199,8 +199,8 @@ def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_si
              inplace: bool = False) -> nn.Module:
     """Re-estimate BatchNorm running statistics on (unlabelled) target-domain images: AdaBN.
 
-    A BatchNorm layer normalises with the mean and variance it saw during training; under domain
-    shift (blur, other colours) the features' statistics move, and normalising with the old ones
+    A BatchNorm layer normalizes with the mean and variance it saw during training; under domain
+    shift (blur, other colours) the features' statistics move, and normalizing with the old ones
     shifts every later layer. AdaBN (Li et al. 2016) recomputes the statistics on target images,
     with no labels and no gradient step: running stats are reset and averaged over all batches
     (``momentum=None``) while only the BN layers are in train mode.

@@ -168,7 +168,7 @@ def test_playground_on_real_photos_redraws_within_a_second():
     from clskit.datasets import load_dataset
     from clskit.widgets.augment import AugmentPlayground
 
-    photos = load_dataset("imagenette_mini", split="val", size=160)
+    photos = load_dataset("imagenette_mini", split="valid", size=160)
     pg = AugmentPlayground(photos, n=8, cols=4, scale=1, preset="standard")
     assert pg.grid.shape == (2 * 162 - 2, 4 * 162 - 2, 3)
     assert np.allclose(pg.grid[:160, :160], photos.float_images(0).permute(1, 2, 0).numpy())  # the photo itself first

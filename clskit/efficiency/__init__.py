@@ -1,4 +1,4 @@
-"""Smaller and faster models: distillation, quantisation, pruning, and measuring what they buy.
+"""Smaller and faster models: distillation, quantization, pruning, and measuring what they buy.
 
 Every transformation returns a *new* model (the original is left alone), and every measurement is a
 plain function returning numbers, so a notebook can put them side by side in one table
@@ -7,7 +7,7 @@ plain function returning numbers, so a notebook can put them side by side in one
 | module          | holds                                                                     |
 |-----------------|---------------------------------------------------------------------------|
 | ``distillation``| ``distillation_loss``, :class:`DistillationCB`                            |
-| ``quantisation``| ``quantize_dynamic``, ``quantize_static``                                 |
+| ``quantization``| ``quantize_dynamic``, ``quantize_static``                                 |
 | ``pruning``     | ``prune_unstructured``, ``prune_channels``, ``sparsity``                  |
 | ``profiling``   | ``profile_models``, ``evaluate``, :class:`ChannelsLast`                   |
 
@@ -25,7 +25,7 @@ Example:
 from .distillation import DistillationCB, distillation_loss
 from .profiling import ChannelsLast, evaluate, profile_models
 from .pruning import prune_channels, prune_unstructured, sparsity
-from .quantisation import quantize_dynamic, quantize_static
+from .quantization import quantize_dynamic, quantize_static
 
 __all__ = ["ChannelsLast", "DistillationCB", "distillation_loss", "evaluate", "profile_models", "prune_channels",
            "prune_unstructured", "quantize_dynamic", "quantize_static", "sparsity"]

@@ -57,7 +57,7 @@ def profile_models(models: dict[str, nn.Module], input_shape: tuple[int, ...], d
     """One row per model: parameters, size on disk, sparsity, accuracy (with ``dl``) and latency.
 
     Args:
-        models: name -> model (float, quantised, pruned, wrapped in :class:`ChannelsLast`, ...).
+        models: name -> model (float, quantized, pruned, wrapped in :class:`ChannelsLast`, ...).
         input_shape: one image's shape ``(C, H, W)``.
         dl: optional loader of ``(x, y)`` for the accuracy column.
         batch_sizes: a latency column (median ms per call) for each; throughput uses the largest.
@@ -77,7 +77,7 @@ def profile_models(models: dict[str, nn.Module], input_shape: tuple[int, ...], d
         row = {"model": name, "params": count_parameters(model), "size_mb": round(model_size_mb(model), 3)}
         try:
             row["sparsity"] = round(sparsity(model), 3)
-        except ValueError:  # quantised layers keep no float weights
+        except ValueError:  # quantized layers keep no float weights
             row["sparsity"] = float("nan")
         if dl is not None:
             row["accuracy"] = round(evaluate(model, dl), 4)

@@ -15,8 +15,8 @@ sizes computes each embedding once.
 
 | module         | holds                                                                         |
 |----------------|-------------------------------------------------------------------------------|
-| ``freezing``   | ``head_name``, ``freeze_body``, ``unfreeze``, ``freeze_batchnorm``, :class:`FreezeBNCB`, ``discriminative_param_groups`` |
-| ``embeddings`` | ``features``, ``embed`` (cached), ``clear_embedding_cache``                   |
+| ``freezing``   | ``freeze_body``, ``unfreeze``, ``freeze_batchnorm``, :class:`FreezeBNCB`, ``discriminative_param_groups`` |
+| ``embeddings`` | ``pre_logits``, ``embed`` (cached), ``clear_embedding_cache``                 |
 | ``probe``      | ``linear_probe``, ``probe_to_linear``                                         |
 | ``strategies`` | ``train_transfer``, :class:`TransferResult`, ``evaluate_accuracy``, ``sample_per_class`` |
 
@@ -28,14 +28,14 @@ Example:
     >>> res = train_transfer("linear_probe", tr, va, size=64)      # doctest: +SKIP
     >>> round(res.accuracy, 2)                                      # doctest: +SKIP
 """
-from .embeddings import clear_embedding_cache, dataset_fingerprint, embed, features
-from .freezing import (FreezeBNCB, discriminative_param_groups, freeze_batchnorm, freeze_body, head_name,
-                       set_frozen_bn_eval, unfreeze)
+from .embeddings import clear_embedding_cache, dataset_fingerprint, embed, pre_logits
+from .freezing import (FreezeBNCB, discriminative_param_groups, freeze_batchnorm, freeze_body, set_frozen_bn_eval,
+                       unfreeze)
 from .probe import linear_probe, probe_to_linear
 from .strategies import (STRATEGIES, TransferResult, evaluate_accuracy, per_class_indices, sample_per_class,
                          train_transfer)
 
 __all__ = ["STRATEGIES", "FreezeBNCB", "TransferResult", "clear_embedding_cache", "dataset_fingerprint",
-           "discriminative_param_groups", "embed", "evaluate_accuracy", "features", "freeze_batchnorm", "freeze_body",
-           "head_name", "linear_probe", "per_class_indices", "probe_to_linear", "sample_per_class",
+           "discriminative_param_groups", "embed", "evaluate_accuracy", "freeze_batchnorm", "freeze_body",
+           "linear_probe", "per_class_indices", "pre_logits", "probe_to_linear", "sample_per_class",
            "set_frozen_bn_eval", "train_transfer", "unfreeze"]

@@ -9,7 +9,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 
-from .freezing import head_name
+from ..models.heads import find_head
 
 # -- embeddings ---------------------------------------------------------------------------------
 _EMBEDDINGS: dict[str, torch.Tensor] = {}
@@ -44,25 +44,25 @@ def _remember_rows(rows_key: str, image_keys: list[str], out: torch.Tensor) -> N
 
 
 def _body_fingerprint(model: nn.Module) -> str:
-    head = head_name(model)
+    head = find_head(model)
     return _fingerprint(*[v for k, v in model.state_dict().items() if not k.startswith(head + ".")])[:16]
 
 
-def features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def pre_logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The input of the model's head for a preprocessed batch: ``(B, D)`` embeddings.
 
-    timm models give it directly (``forward_head(..., pre_logits=True)``); for other models a hook
+    Named after timm's ``pre_logits``; timm models give it directly (``forward_head(..., pre_logits=True)``); for other models a hook
     catches what flows into the head layer.
 
     Example:
         >>> from clskit.models import create_model
-        >>> features(create_model("small_cnn", num_classes=2).eval(), torch.zeros(1, 3, 16, 16)).shape
+        >>> pre_logits(create_model("small_cnn", num_classes=2).eval(), torch.zeros(1, 3, 16, 16)).shape
         torch.Size([1, 128])
     """
     if hasattr(model, "forward_head") and hasattr(model, "forward_features"):
         return model.forward_head(model.forward_features(x), pre_logits=True)
     caught = {}
-    hook = model.get_submodule(head_name(model)).register_forward_pre_hook(
+    hook = model.get_submodule(find_head(model)).register_forward_pre_hook(
         lambda mod, args: caught.setdefault("x", args[0]))
     try:
         model(x)
@@ -77,7 +77,7 @@ def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_si
     """Embeddings ``(N, D)`` of all images of ``data`` through a frozen backbone (eval mode).
 
     Args:
-        model: a backbone with a head (the head itself is skipped, see :func:`features`).
+        model: a backbone with a head (the head itself is skipped, see :func:`pre_logits`).
         data: an :class:`~clskit.datasets.ImageDataset` or a float tensor ``(N, C, H, W)`` in ``[0, 1]``.
         transform: batch preprocessing (e.g. :func:`~clskit.models.pretrained.preprocess_for`).
         batch_size: images per forward pass (at 224 px a batch of 32 holds about 700 MB of activations).
@@ -144,7 +144,7 @@ def _forward(model: nn.Module, images: torch.Tensor, transform, batch_size: int,
             x = transform(x)
         # a channels-last input batch runs the convolutions about 1.8x faster on CPU (EfficientNet-Lite0, 2 cores)
         x = x.to(device).contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x.to(device)
-        chunks.append(features(model, x).float().cpu())
+        chunks.append(pre_logits(model, x).float().cpu())
     model.train(was_training)
     if not chunks:   # every image was cached: an empty (0, D) block is never used
         return torch.empty(0)

@@ -14,7 +14,8 @@ from ..inference import accuracy_of, predict_probs
 from ..transforms import Compose
 from ..utils import to_numpy
 from .embeddings import embed
-from .freezing import FreezeBNCB, discriminative_param_groups, freeze_batchnorm, freeze_body, head_name, unfreeze
+from ..models.heads import find_head
+from .freezing import FreezeBNCB, discriminative_param_groups, freeze_batchnorm, freeze_body, unfreeze
 from .probe import linear_probe, probe_to_linear
 
 STRATEGIES = ("linear_probe", "head", "fine_tune", "full", "scratch")
@@ -134,7 +135,7 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
     if strategy == "linear_probe":
         x_tr = embed(model, train, transform=tfm)
         probe = linear_probe(x_tr, train.targets, C=C)
-        model.set_submodule(head_name(model), probe_to_linear(probe, k))
+        model.set_submodule(find_head(model), probe_to_linear(probe, k))
         acc = float(probe.score(to_numpy(embed(model, valid, transform=tfm)), to_numpy(valid.targets)))
         return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train), n_valid=len(valid))
 
@@ -147,7 +148,7 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
         # LP-FT (Kumar et al. 2022): start from the linear probe's head, so that the first
         # gradient steps do not push a random head's large errors into the pretrained features
         probe = linear_probe(embed(model, train, transform=tfm), train.targets, C=C)
-        model.set_submodule(head_name(model), probe_to_linear(probe, k))
+        model.set_submodule(find_head(model), probe_to_linear(probe, k))
     elif strategy in ("head", "fine_tune"):
         freeze_body(model)
         learn.fit(head_epochs if strategy == "fine_tune" else epochs, lr=lr)
@@ -164,7 +165,7 @@ def train_transfer(strategy: str, train, valid, *, backbone: str = "efficientnet
         acc = evaluate_accuracy(model, valid, tfm)
     else:   # the trained backbone's features (channels-last batches, faster on CPU), then its head
         with torch.inference_mode():
-            logits = model.get_submodule(head_name(model))(embed(model, valid, transform=tfm, cache=False))
+            logits = model.get_submodule(find_head(model))(embed(model, valid, transform=tfm, cache=False))
         acc = float((logits.argmax(1) == valid.targets).float().mean())
     return TransferResult(strategy, acc, model.eval(), tfm, time.perf_counter() - t0, len(train),
                           list(learn.history), learn, len(valid))

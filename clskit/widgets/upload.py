@@ -170,7 +170,7 @@ def tqdm_progress() -> ProgressFn:
 
 
 def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | None = None, size: int = 224,
-                       load_size: int | None = None, val: float = 0.25, seed: int = 0,
+                       load_size: int | None = None, valid: float = 0.25, seed: int = 0,
                        backbone: str = "efficientnet_lite0", C: float = 1.0,
                        progress: ProgressFn | bool | None = None) -> FolderResult:
     """The own-photos path in one call: folder -> split -> embeddings -> linear probe -> validation.
@@ -180,7 +180,7 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
         classes: the class folders to use (default: all).
         size: the side length the backbone sees (224: what EfficientNet-Lite0 was trained on).
         load_size: the side length photos are read at (default: ``size``).
-        val: fraction of each class held out for validation (stratified).
+        valid: fraction of each class held out for validation (stratified).
         seed: seeds the split.
         backbone: a pretrained model name.
         C: regularisation of the linear probe.
@@ -201,10 +201,11 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
     from ..models.pretrained import preprocess_for
     from ..stats import wilson_interval
     from ..inference import predict_probs
-    from ..transfer import head_name, linear_probe, probe_to_linear
+    from ..models.heads import find_head
+    from ..transfer import linear_probe, probe_to_linear
 
-    if not 0 < val < 1:
-        raise ValueError(f"val is the fraction of photos held out and must lie between 0 and 1; got {val}")
+    if not 0 < valid < 1:
+        raise ValueError(f"valid is the fraction of photos held out and must lie between 0 and 1; got {valid}")
     if progress is True:
         progress = tqdm_progress()
     t0 = time.perf_counter()
@@ -215,22 +216,22 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
         small = [c for c, n in zip(photos.classes, counts) if n < 4]
         raise ValueError(f"class folder(s) {small} have fewer than 4 photos; add photos (20 or more per class "
                          "give a usable number) so that each class has some to train on and some to validate")
-    train, valid, _ = split_dataset(photos, val=val, test=0.0, seed=seed)
+    train, held_out, _ = split_dataset(photos, valid=valid, test=0.0, seed=seed)
     timings["load"] = time.perf_counter() - t0
     model = create_model(backbone, num_classes=len(photos.classes), pretrained=True)
     tfm = preprocess_for(model, size=size)
     t1 = time.perf_counter()
     emb_train = embed_in_chunks(model, train, tfm, progress=progress, stage="embedding training photos")
-    emb_valid = embed_in_chunks(model, valid, tfm, progress=progress, stage="embedding validation photos")
+    emb_valid = embed_in_chunks(model, held_out, tfm, progress=progress, stage="embedding validation photos")
     timings["embed"] = time.perf_counter() - t1
     probe = linear_probe(emb_train, train.targets, C=C)
-    model.set_submodule(head_name(model), probe_to_linear(probe, len(photos.classes)))
+    model.set_submodule(find_head(model), probe_to_linear(probe, len(photos.classes)))
     model.eval()
     probs = torch.from_numpy(probe.predict_proba(emb_valid.numpy())).float()
     probs = _full_probs(probs, probe[-1].classes_, len(photos.classes))
-    correct = int((probs.argmax(1) == valid.targets).sum())
-    return FolderResult(list(photos.classes), model, tfm, train, valid, probs, correct / len(valid),
-                        wilson_interval(correct, len(valid)), time.perf_counter() - t0, backbone, timings)
+    correct = int((probs.argmax(1) == held_out.targets).sum())
+    return FolderResult(list(photos.classes), model, tfm, train, held_out, probs, correct / len(held_out),
+                        wilson_interval(correct, len(held_out)), time.perf_counter() - t0, backbone, timings)
 
 
 def _full_probs(probs: torch.Tensor, seen: np.ndarray, k: int) -> torch.Tensor:
@@ -317,7 +318,7 @@ class FolderTrainer:
     Args:
         folder: one sub-folder of photos per class.
         export_to: where to save the trained model (``export_model``).
-        classes, size, val, seed: as for :func:`train_folder_probe`.
+        classes, size, valid, seed: as for :func:`train_folder_probe`.
 
     Attributes:
         button, progress (``IntProgress``), status (HTML), result (a :class:`FolderResult` after
@@ -326,11 +327,11 @@ class FolderTrainer:
     """
 
     def __init__(self, folder: str | os.PathLike, export_to: str | os.PathLike = "my_model.pt", *,
-                 classes: Sequence[str] | None = None, size: int = 224, val: float = 0.25, seed: int = 0):
+                 classes: Sequence[str] | None = None, size: int = 224, valid: float = 0.25, seed: int = 0):
         import ipywidgets as W
 
         self.folder, self.export_to = Path(folder), Path(export_to)
-        self.options = dict(classes=classes, size=size, val=val, seed=seed)
+        self.options = dict(classes=classes, size=size, valid=valid, seed=seed)
         self.result: FolderResult | None = None
         self.confusion = self.classifier = None
         self.button = W.Button(description="train", button_style="primary", tooltip="train a linear probe on the folder")
