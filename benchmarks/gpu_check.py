@@ -36,7 +36,7 @@ def _digits_run(mixed_precision, epochs: int = 3) -> dict:
     from clskit.callbacks import MixedPrecisionCB
 
     clskit.seed_everything(0)
-    train, valid, test = split_dataset(load_dataset("digits", size=16), val=0.15, test=0.15, seed=0)
+    train, valid, test = split_dataset(load_dataset("digits", size=16), valid=0.15, test=0.15, seed=0)
     dls = DataLoaders.from_datasets(train, valid, test, batch_size=128)
     learn = Learner(create_model("small_cnn", num_classes=10, in_chans=1), dls, lr=3e-3, device="cuda",
                     mixed_precision=mixed_precision, progress=False, seed=0)
@@ -71,7 +71,7 @@ def _transfer_run() -> dict:
     from clskit.models.pretrained import preprocess_for
     from clskit.transfer import embed, train_transfer
 
-    photos = clskit.load_dataset("imagenette_mini", split="val")
+    photos = clskit.load_dataset("imagenette_mini", split="valid")
     model = create_model("efficientnet_lite0", pretrained=True)
     out = {}
     for device in ("cpu", "cuda"):

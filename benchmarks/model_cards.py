@@ -23,7 +23,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from clskit.models.cards import CARDS_PATH, count_flops, measure_model  # noqa: E402
+from clskit.models.cards import CARDS_PATH, measure_model  # noqa: E402
+from clskit.models.measure import count_flops  # noqa: E402
 
 TV_DOCS = "https://pytorch.org/vision/stable/models.html"
 # name, family, year, source ("tv" or "timm"), constructor name, input size, published top-1 (None: read

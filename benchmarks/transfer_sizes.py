@@ -48,7 +48,8 @@ def main() -> None:
     from clskit.datasets.embedded import IMAGENETTE_MINI_CLASSES
     from clskit.datasets.folders import load_image_folder
     from clskit.stats import wilson_interval
-    from clskit.transfer import clear_embedding_cache, embed, head_name, train_transfer
+    from clskit.models.heads import find_head
+    from clskit.transfer import clear_embedding_cache, embed, train_transfer
 
     root = data_path("imagenette_mini")
     rows = []
@@ -59,7 +60,7 @@ def main() -> None:
         new_test = load_image_folder(root / "test", size=160, classes=classes)
         new.images = torch.cat([new.images, new_test.images])
         new.targets = torch.cat([new.targets, new_test.targets])
-        train, valid, _ = split_dataset(photos, val=0.25, test=0.0, seed=0)
+        train, valid, _ = split_dataset(photos, valid=0.25, test=0.0, seed=0)
         for size in SIZES:
             clear_embedding_cache()
             c0, w0 = time.process_time(), time.perf_counter()
@@ -67,7 +68,7 @@ def main() -> None:
             cpu, wall = time.process_time() - c0, time.perf_counter() - w0
             emb = embed(res.model, new, transform=res.transform)
             with torch.no_grad():
-                pred = res.model.get_submodule(head_name(res.model))(emb).argmax(1)
+                pred = res.model.get_submodule(find_head(res.model))(emb).argmax(1)
             correct_new = int((pred == new.targets).sum())
             correct_own = round(res.accuracy * len(valid))
             row = {"folder": name, "size": size, "n_train": len(train), "n_valid": len(valid), "n_new": len(new),

@@ -48,7 +48,7 @@ def build_widgets() -> dict:
 
     clskit.seed_everything(0)
     train = sample_per_class(load_dataset("imagenette_mini", split="train", size=SIZE), 30, seed=0)
-    val = load_dataset("imagenette_mini", split="val", size=SIZE)
+    val = load_dataset("imagenette_mini", split="valid", size=SIZE)
     backbone = create_model("efficientnet_lite0", pretrained=True)
     prep = preprocess_for(backbone, SIZE)
     probe = linear_probe(embed(backbone, train, transform=prep), train.targets)
@@ -64,7 +64,7 @@ def build_widgets() -> dict:
     aug = AugmentPlayground(val.subset(shown), n=8, cols=4, scale=1)
 
     xr_train = load_dataset("pneumoniamnist_balanced", split="train")
-    xr_val = load_dataset("pneumoniamnist_balanced", split="val")
+    xr_val = load_dataset("pneumoniamnist_balanced", split="valid")
     dls = DataLoaders.from_datasets(xr_train, xr_val, batch_size=64)
     learn = clskit.Learner(create_model("small_cnn", num_classes=2, in_chans=1, widths=(16, 32)), dls, lr=3e-3,
                            seed=0, progress=False)

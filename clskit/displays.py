@@ -32,12 +32,13 @@ class ConfusionMatrixDisplay:
     """A confusion matrix as a heat map: true class down, predicted class across.
 
     Args:
-        confusion_matrix: ``(K, K)`` counts or normalised rates.
+        confusion_matrix: ``(K, K)`` counts or normalized rates.
         display_labels: class names.
-        normalize: how it was normalised (``None``, ``"true"``, ``"pred"``, ``"all"``), for the title.
+        normalize: how it was normalized (``None``, ``"true"``, ``"pred"``, ``"all"``), for the title.
 
     Example:
-        >>> d = ConfusionMatrixDisplay.from_predictions([0, 1], [[0.9, 0.1], [0.6, 0.4]], classes=["cat", "dog"], normalize="true")
+        >>> probs = [[0.9, 0.1], [0.6, 0.4]]
+        >>> d = ConfusionMatrixDisplay.from_predictions([0, 1], probs, display_labels=["cat", "dog"], normalize="true")
         >>> d.confusion_matrix.tolist(), d.display_labels
         ([[1.0, 0.0], [1.0, 0.0]], ['cat', 'dog'])
     """
@@ -52,30 +53,28 @@ class ConfusionMatrixDisplay:
         self.normalize = normalize
 
     @classmethod
-    def from_predictions(cls, targets, probs, classes: Sequence[str] | None = None, normalize: str | None = None,
-                         threshold: float | None = None, *, display_labels: Sequence[str] | None = None
-                         ) -> "ConfusionMatrixDisplay":
+    def from_predictions(cls, targets, probs, display_labels: Sequence[str] | None = None,
+                         normalize: str | None = None, threshold: float | None = None) -> "ConfusionMatrixDisplay":
         """Compute the matrix with :func:`clskit.metrics.confusion_matrix` (see there for the arguments).
 
-        ``display_labels=`` is scikit-learn's name for ``classes=`` (either works). Unlike
-        scikit-learn's, this takes probabilities; for predicted labels use :meth:`from_labels`.
+        ``display_labels`` are the class names, as in scikit-learn. Unlike scikit-learn's, this takes
+        probabilities; for predicted labels use :meth:`from_labels`.
         """
-        classes = _one_of(classes, display_labels)
-        return cls(M.confusion_matrix(targets, probs, normalize=normalize, threshold=threshold), classes, normalize)
+        cm = M.confusion_matrix(targets, probs, normalize=normalize, threshold=threshold)
+        return cls(cm, display_labels, normalize)
 
     @classmethod
-    def from_labels(cls, targets, predicted, classes: Sequence[str] | None = None, normalize: str | None = None,
-                    *, display_labels: Sequence[str] | None = None) -> "ConfusionMatrixDisplay":
+    def from_labels(cls, targets, predicted, display_labels: Sequence[str] | None = None,
+                    normalize: str | None = None) -> "ConfusionMatrixDisplay":
         """The matrix from predicted class indices (what scikit-learn's ``from_predictions`` takes).
 
         Example:
             >>> ConfusionMatrixDisplay.from_labels([0, 1, 2], [0, 2, 2]).confusion_matrix.tolist()
             [[1, 0, 0], [0, 0, 1], [0, 0, 1]]
         """
-        classes = _one_of(classes, display_labels)
         y, pred = to_numpy(targets).astype(np.int64), to_numpy(predicted).astype(np.int64)
-        k = len(classes) if classes is not None else int(max(y.max(), pred.max())) + 1
-        return cls.from_predictions(y, np.eye(k)[pred], classes, normalize)
+        k = len(display_labels) if display_labels is not None else int(max(y.max(), pred.max())) + 1
+        return cls.from_predictions(y, np.eye(k)[pred], display_labels, normalize)
 
     def plot(self, ax=None, cmap: str = "Blues", values: bool = True, colorbar: bool = False,
              xticks_rotation: float = 45, title: str | None = None) -> "ConfusionMatrixDisplay":
@@ -303,12 +302,6 @@ class EmbeddingDisplay:
         ax.legend(fontsize=7, markerscale=1.5, loc="best")
         self.ax_, self.figure_ = ax, ax.figure
         return self
-
-
-def _one_of(classes, display_labels):
-    if classes is not None and display_labels is not None:
-        raise TypeError("pass classes= or display_labels= (the same thing), not both")
-    return classes if classes is not None else display_labels
 
 
 def _one_vs_rest(targets, probs, classes, name):

@@ -71,6 +71,9 @@ def fastai_history(recorder) -> list[dict]:
 class LiveCurvesCallback(FastaiCallback):
     """A fastai callback that draws live curves with clskit's view (a widget in Jupyter).
 
+    It subclasses fastai's ``Callback``, so it follows fastai's naming (``*Callback``, like
+    ``ShowGraphCallback``); clskit's own callbacks are named ``*CB``.
+
     Args:
         view: as for :class:`clskit.callbacks.LiveCurvesCB` (default: a widget in Jupyter, a
             table at the end elsewhere).

@@ -136,10 +136,10 @@ def first_layer_filters(model: nn.Module) -> torch.Tensor:
     raise ValueError(f"{type(model).__name__} has no Conv2d layer (a ViT's first layer is its patch embedding)")
 
 
-def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normalise: bool = True) -> np.ndarray:
+def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normalize: bool = True) -> np.ndarray:
     """Arrange ``(N, h, w)`` (grey) or ``(N, 3, h, w)`` (colour) images in one grid image.
 
-    Each tile is scaled to ``[0, 1]`` on its own when ``normalise`` (filters and feature maps have
+    Each tile is scaled to ``[0, 1]`` on its own when ``normalize`` (filters and feature maps have
     arbitrary ranges); the padding is white (1).
 
     Example:
@@ -152,7 +152,7 @@ def tile(images: np.ndarray | torch.Tensor, ncols: int = 8, pad: int = 1, normal
         raise ValueError(f"tile expects (N, h, w) or (N, 3, h, w) images; got shape {a.shape}")
     if colour:
         a = a.transpose(0, 2, 3, 1)                                  # (N, h, w, 3)
-    if normalise:   # one min-max per tile (all of a colour tile's channels together)
+    if normalize:   # one min-max per tile (all of a colour tile's channels together)
         a = normalize_maps(torch.as_tensor(a), dims=a.ndim - 1).numpy()
     n, h, w = a.shape[:3]
     ncols = max(1, min(ncols, n))

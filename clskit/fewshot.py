@@ -18,9 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .displays import EmbeddingDisplay  # noqa: F401  (it lived here; the Displays live in clskit.displays)
-from .projection import project_2d  # noqa: F401  (it lived here)
-from .utils import to_numpy as _np
+from .utils import to_numpy
 
 
 def prototypes(support_emb, support_y, metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
@@ -29,7 +27,7 @@ def prototypes(support_emb, support_y, metric: str = "cosine") -> tuple[np.ndarr
     Args:
         support_emb: ``(n, D)`` embeddings of the labelled images.
         support_y: ``(n,)`` their labels (any integers).
-        metric: ``"cosine"`` L2-normalises the embeddings first (the mean of unit vectors);
+        metric: ``"cosine"`` L2-normalizes the embeddings first (the mean of unit vectors);
             ``"euclidean"`` averages them as they are.
 
     Returns:
@@ -39,7 +37,7 @@ def prototypes(support_emb, support_y, metric: str = "cosine") -> tuple[np.ndarr
         >>> prototypes([[0., 2.], [0., 4.], [3., 0.]], [1, 1, 0], metric="euclidean")[1].tolist()
         [[3.0, 0.0], [0.0, 3.0]]
     """
-    x, y = _prep(support_emb, metric), _np(support_y)
+    x, y = _prep(support_emb, metric), to_numpy(support_y)
     if len(x) != len(y):
         raise ValueError(f"support_emb has {len(x)} rows but support_y has {len(y)} labels")
     classes = np.unique(y)
@@ -47,7 +45,7 @@ def prototypes(support_emb, support_y, metric: str = "cosine") -> tuple[np.ndarr
 
 
 def _prep(emb, metric: str) -> np.ndarray:
-    x = _np(emb).astype(np.float64)
+    x = to_numpy(emb).astype(np.float64)
     if x.ndim != 2:
         raise ValueError(f"embeddings must have shape (n, D); got {x.shape}")
     if metric == "cosine":
@@ -82,7 +80,7 @@ def sample_episode(targets, n_way: int, k_shot: int, n_query: int, rng: np.rando
         >>> len(s), len(q)
         (6, 15)
     """
-    y = _np(targets)
+    y = to_numpy(targets)
     classes, counts = np.unique(y, return_counts=True)
     eligible = classes[counts >= k_shot + n_query]
     if len(eligible) < n_way:
@@ -137,7 +135,7 @@ def evaluate_episodes(embeddings, targets, *, n_way: int = 5, k_shot: int = 1, n
         >>> evaluate_episodes(emb, y, n_way=4, k_shot=2, n_query=3, episodes=10).mean
         1.0
     """
-    x, y = _np(embeddings), _np(targets)
+    x, y = to_numpy(embeddings), to_numpy(targets)
     rng = np.random.default_rng(seed)
     accs = np.empty(episodes)
     for e in range(episodes):

@@ -44,11 +44,12 @@ def imagenet_logits(model: nn.Module, data, size: int | None = None, **embed_kw)
         torch.Size([2, 1000])
     """
     from .models.pretrained import preprocess_for
-    from .transfer import embed, head_name
+    from .models.heads import find_head
+    from .transfer import embed
 
-    head = model.get_submodule(head_name(model))
+    head = model.get_submodule(find_head(model))
     if not isinstance(head, nn.Linear):
-        raise TypeError(f"the head {head_name(model)!r} is a {type(head).__name__}, not a linear layer; "
+        raise TypeError(f"the head {find_head(model)!r} is a {type(head).__name__}, not a linear layer; "
                         "compute the scores with model(preprocess(x)) instead")
     emb = embed(model, data, transform=preprocess_for(model, size), **embed_kw)
     with torch.inference_mode():   # the head stays where it is (the kit's policy: the caller's model is left as it was)
@@ -70,14 +71,15 @@ def in_group_accuracy(logits, group: Iterable[int]) -> float:
     return float(np.isin(top1, np.asarray(list(group))).mean())
 
 
-def subset_accuracy(logits, targets, columns: Sequence[int]) -> float:
+def accuracy_among(logits, targets, columns: Sequence[int]) -> float:
     """Accuracy of the decision among ``columns`` only: the coarser task "which of these k classes?".
 
     ``targets[i]`` indexes ``columns`` (class ``j`` of the small task is column ``columns[j]`` of the
-    big head), as in Imagenette, whose 10 classes are 10 of ImageNet's 1000.
+    big head), as in Imagenette, whose 10 classes are 10 of ImageNet's 1000. (Not
+    :func:`clskit.metrics.subset_accuracy`, the multi-label exact-match accuracy.)
 
     Example:
-        >>> subset_accuracy(torch.tensor([[5., 1, 2], [0., 9, 1]]), [0, 0], columns=[1, 2])
+        >>> accuracy_among(torch.tensor([[5., 1, 2], [0., 9, 1]]), [0, 0], columns=[1, 2])
         0.5
     """
     x = torch.as_tensor(logits)

@@ -15,7 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .metrics import check_multilabel, check_single_label, check_threshold, f1_score, threshold_sweep, to_numpy
+from .metrics import (check_binary_scores, check_multilabel, check_single_label, check_threshold, f1_score,
+                      threshold_sweep, to_numpy)
 
 
 # the thresholds tune_class_thresholds tries by default: 0.05 to 0.95 in steps of 0.05 (a finer grid
@@ -88,7 +89,7 @@ def tune_class_thresholds(targets, probs, grid: Sequence[float] | None = None, r
     """Per-class thresholds for :func:`predict_with_thresholds` that maximise macro-F1 on ``(targets, probs)``.
 
     Coordinate ascent: for each class in turn, try every value of ``grid`` with the other thresholds
-    fixed and keep the best; repeat ``rounds`` times. Thresholds are normalised to sum to 1.
+    fixed and keep the best; repeat ``rounds`` times. Thresholds are normalized to sum to 1.
 
     Example:
         >>> y = [0] * 8 + [1, 1]
@@ -110,7 +111,7 @@ def tune_class_thresholds(targets, probs, grid: Sequence[float] | None = None, r
         for c in range(k):
             for g in grid:
                 trial = t.copy()
-                trial[c] = g * (t.sum() - t[c]) / (1 - g)  # so that t_c = g after normalising
+                trial[c] = g * (t.sum() - t[c]) / (1 - g)  # so that t_c = g after normalizing
                 trial = trial / trial.sum()
                 s = score(trial)
                 if s > best + 1e-12:
@@ -184,10 +185,8 @@ def tune_threshold_at_prevalence(targets, scores, prevalence: float, pos_label: 
         >>> tune_threshold_at_prevalence(y, s, 0.8), tune_threshold_at_prevalence(y, s, 0.05)
         (0.5, 0.7)
     """
-    from .metrics import _binary_scores
-
     prev = _check_prevalence(prevalence)
-    y, _ = _binary_scores(targets, scores, pos_label)
+    y, _ = check_binary_scores(targets, scores, pos_label)
     sweep = threshold_sweep(targets, scores, pos_label)
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
     if n_pos == 0 or n_neg == 0:

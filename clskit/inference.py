@@ -46,7 +46,7 @@ def activation(logits: torch.Tensor, multilabel: bool = False) -> torch.Tensor:
 
 
 def model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter or buffer (the CPU for a model with neither, e.g. quantised)."""
+    """The device of the model's first parameter or buffer (the CPU for a model with neither, e.g. quantized)."""
     for t in model.parameters():
         return t.device
     for t in model.buffers():

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 
 def class_weights(counts, method: str = "inverse", beta: float = 0.999, num_classes: int | None = None) -> torch.Tensor:
-    """Per-class loss weights from class counts (or from the targets themselves), normalised to mean 1.
+    """Per-class loss weights from class counts (or from the targets themselves), normalized to mean 1.
 
     Args:
         counts: images per class ``(K,)``, or single-label targets ``(N,)`` when ``num_classes`` is

@@ -21,8 +21,6 @@ import torch.nn as nn
 
 from .utils import BATCHNORM_TYPES
 
-_BN_TYPES = BATCHNORM_TYPES  # the old name; SyncBatchNorm included now
-
 # Severity 1..5 parameters (ImageNet-C's values; blur sigma is in pixels of a 32-pixel image and
 # scales with the image size).
 _NOISE_STD = (0.04, 0.08, 0.12, 0.18, 0.26)
@@ -195,17 +193,13 @@ class CorruptionAugment:
         return f"CorruptionAugment(names={self.names}, max_severity={self.max_severity}, p={self.p})"
 
 
-# the old, lowercase name (it is a class, so CapWords now)
-corruption_augment = CorruptionAugment
-
-
 # -- AdaBN --------------------------------------------------------------------------------------
 def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_size: int = 64,
              inplace: bool = False) -> nn.Module:
     """Re-estimate BatchNorm running statistics on (unlabelled) target-domain images: AdaBN.
 
-    A BatchNorm layer normalises with the mean and variance it saw during training; under domain
-    shift (blur, other colours) the features' statistics move, and normalising with the old ones
+    A BatchNorm layer normalizes with the mean and variance it saw during training; under domain
+    shift (blur, other colours) the features' statistics move, and normalizing with the old ones
     shifts every later layer. AdaBN (Li et al. 2016) recomputes the statistics on target images,
     with no labels and no gradient step: running stats are reset and averaged over all batches
     (``momentum=None``) while only the BN layers are in train mode.

@@ -103,7 +103,7 @@ class Augment:
         s = 1 / _uniform(b, 1 - self.scale, 1 + self.scale, g)        # sampling-grid scale = 1 / zoom
         fx = torch.where(torch.rand(b, generator=g) < self.flip, -1.0, 1.0)
         fy = torch.where(torch.rand(b, generator=g) < self.vflip, -1.0, 1.0)
-        t = _uniform(2 * b, -self.translate, self.translate, g).view(b, 2) * 2  # normalised coords span 2
+        t = _uniform(2 * b, -self.translate, self.translate, g).view(b, 2) * 2  # normalized coords span 2
         cos, sin = torch.cos(ang) * s, torch.sin(ang) * s
         theta = torch.stack([torch.stack([cos * fx, -sin * fy, t[:, 0]], 1),
                              torch.stack([sin * fx, cos * fy, t[:, 1]], 1)], 1)   # (B, 2, 3)
@@ -212,7 +212,7 @@ class Compose:
 def normalize(x: torch.Tensor, mean, std) -> torch.Tensor:
     """``(x - mean) / std`` per channel of a batch ``(B, C, H, W)``, in the batch's dtype and device.
 
-    The one normalisation of the kit: :class:`Normalize` and the pretrained models'
+    The one normalization of the kit: :class:`Normalize` and the pretrained models'
     :class:`~clskit.models.pretrained.Preprocess` call it.
 
     Example:

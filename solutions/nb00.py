@@ -11,9 +11,9 @@ def error_rate(targets, probs):
 
 
 def n_valid():
-    from clskit.datasets import load_dataset, split_dataset
+    from clskit import load_dataset, split_dataset
 
-    return len(split_dataset(load_dataset("digits"), val=0.2, test=0.1, seed=0)[1])
+    return len(split_dataset(load_dataset("digits"), valid=0.2, test=0.1, seed=0)[1])
 
 
 def _preds():

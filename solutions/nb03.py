@@ -7,7 +7,7 @@ def separable_params():
 
 
 def best_small():
-    from clskit.models.cards import load_model_cards
+    from clskit import load_model_cards
 
     small = [m for m in load_model_cards()["models"] if m["params_m"] < 10]
     return max(small, key=lambda m: m["top1"])["name"]

@@ -2,13 +2,13 @@
 
 
 def probe_accuracy(emb_train, y_train, emb_valid, y_valid):
-    from clskit.transfer import linear_probe
+    from clskit import linear_probe
 
     return float(linear_probe(emb_train, y_train).score(emb_valid, y_valid))
 
 
 def probe_train_accuracy(emb_train, y_train, emb_valid, y_valid):
-    from clskit.transfer import linear_probe
+    from clskit import linear_probe
 
     return float(linear_probe(emb_train, y_train).score(emb_train, y_train))
 
@@ -23,8 +23,7 @@ def fold_no_bias(W, b, mu, sigma):
 
 
 def n_trainable():
-    from clskit.models import create_model
-    from clskit.transfer import freeze_body
+    from clskit import create_model, freeze_body
 
     model = freeze_body(create_model("efficientnet_lite0", num_classes=4))
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -12,7 +12,7 @@ def decision_rows():
 
 
 def checkpoint_callback():
-    from clskit.callbacks import CheckpointCB
+    from clskit import CheckpointCB
 
     return CheckpointCB                              # SaveModelCallback(monitor=...) in fastai
 

@@ -56,7 +56,7 @@ CASES = {
     "dataset: unknown name": (lambda: clskit.load_dataset("imagenet-22k"), KeyError, "unknown dataset"),
     "loader: empty dataset": (lambda: clskit.ArrayLoader(_ds().subset([])), ValueError, "empty dataset"),
     "loader: batch size 0": (lambda: clskit.ArrayLoader(_ds(), batch_size=0), ValueError, "batch_size"),
-    "split: fractions over 1": (lambda: clskit.split_dataset(_ds(), val=0.6, test=0.5), ValueError, "sum below 1"),
+    "split: fractions over 1": (lambda: clskit.split_dataset(_ds(), valid=0.6, test=0.5), ValueError, "sum below 1"),
     "digits: size below 8": (lambda: clskit.load_dataset("digits", size=4), ValueError, "at least 8"),
     # models
     "model: unknown name": (lambda: clskit.create_model("resnet9000"), KeyError, "unknown model"),
@@ -84,7 +84,7 @@ CASES = {
     "augment: unknown preset": (lambda: clskit.augment("wild"), KeyError, "unknown augmentation preset"),
     "augment: one image without a batch axis": (lambda: clskit.augment("standard")(torch.rand(3, 16, 16)),
                                                 ValueError, r"\(B, C, H, W\)"),
-    "shift: unknown corruption": (lambda: clskit.corrupt(torch.rand(2, 3, 16, 16), "fog", 1), KeyError, "unknown corruption"),
+    "shift: unknown corruption": (lambda: __import__("clskit.shift").shift.corrupt(torch.rand(2, 3, 16, 16), "fog", 1), KeyError, "unknown corruption"),
     "few-shot: embeddings and labels disagree": (
         lambda: clskit.fewshot.prototype_classify(torch.rand(4, 8), torch.tensor([0, 1, 0]), torch.rand(2, 8)),
         ValueError, "rows"),
@@ -98,7 +98,7 @@ CASES = {
     # datasets: pixel conventions and class names
     "dataset: float images in 0-255": (lambda: _ImageDataset()(torch.rand(4, 1, 8, 8) * 255, torch.zeros(4), ["a"]),
                                        ValueError, "Divide by 255"),
-    "dataset: normalised float images": (lambda: _ImageDataset()(torch.randn(4, 1, 8, 8) * 3, torch.zeros(4), ["a"]),
+    "dataset: normalized float images": (lambda: _ImageDataset()(torch.randn(4, 1, 8, 8) * 3, torch.zeros(4), ["a"]),
                                          ValueError, r"must lie in \[0, 1\]"),
     "dataset: NaN pixels": (lambda: _ImageDataset()(torch.full((4, 1, 8, 8), float("nan")), torch.zeros(4), ["a"]),
                             ValueError, "NaN"),
@@ -144,7 +144,7 @@ CASES = {
                                  TypeError, "whole number of pixels"),
     "export: a Learner instead of its model": (lambda: clskit.export_model(_learner(), "m.pt", model_name="small_cnn",
                                                                                          classes=["a", "b", "c"]), TypeError, "learn.model"),
-    "checkpoint: a text file": (lambda: clskit.load_checkpoint(Path(__file__)), ValueError, "not a readable clskit checkpoint"),
+    "checkpoint: a text file": (lambda: __import__("clskit.checkpoint").checkpoint.load_checkpoint(Path(__file__)), ValueError, "not a readable clskit checkpoint"),
 }
 
 

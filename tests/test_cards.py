@@ -6,8 +6,8 @@ import torch.nn as nn
 
 matplotlib.use("Agg")
 
-from clskit.models.cards import (CARDS_PATH, cards_table, count_flops, load_model_cards, measure_latency,
-                                 measure_model, plot_cards)
+from clskit.models.cards import CARDS_PATH, cards_table, load_model_cards, measure_model, plot_cards
+from clskit.models.measure import count_flops, measure_latency
 
 FAMILIES = {"AlexNet", "VGG", "ResNet", "Inception", "EfficientNet", "MobileNet", "SqueezeNet", "ViT", "DeiT",
             "Swin", "BEiT"}
@@ -37,32 +37,23 @@ def test_count_flops_resnet18_against_torchvision_metadata():
     assert gflops / 2 == pytest.approx(weights.meta["_ops"], rel=0.01)
 
 
-def test_measure_latency_and_model():
+def test_measure_model():
     m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
-    with pytest.warns(DeprecationWarning, match="models.measure.measure_latency"):
-        assert measure_latency(m, torch.zeros(2, 3, 16, 16), repeats=2) > 0   # the old per-image form
     card = measure_model(m, input_size=16, batch_sizes=(1, 4), repeats=1)
     assert card["params_m"] == pytest.approx(sum(p.numel() for p in m.parameters()) / 1e6)
     assert set(card) == {"params_m", "gflops", "latency_b1_ms", "latency_b4_ms"}
-    with pytest.raises(ValueError, match="repeats"), pytest.warns(DeprecationWarning):
-        measure_latency(m, torch.zeros(1, 3, 16, 16), repeats=0)
     with pytest.raises(ValueError, match="repeats"):
         measure_model(m, input_size=16, repeats=0)
 
 
-def test_one_measure_latency_everywhere():
-    from clskit import efficiency
-    from clskit.models import measure, scratch
-
-    assert efficiency.measure_latency is measure.measure_latency
-    assert efficiency.count_parameters is measure.count_parameters is scratch.count_parameters
+def test_measure_latency_takes_a_batch_or_a_shape():
     m = nn.Conv2d(3, 4, 3)
-    by_batch = measure.measure_latency(m, torch.zeros(4, 3, 16, 16), n_iter=2, warmup=0)
-    by_shape = measure.measure_latency(m, (3, 16, 16), batch_size=4, n_iter=2, warmup=0)
+    by_batch = measure_latency(m, torch.zeros(4, 3, 16, 16), n_iter=2, warmup=0)
+    by_shape = measure_latency(m, (3, 16, 16), batch_size=4, n_iter=2, warmup=0)
     assert set(by_batch) == set(by_shape) and by_batch["batch_size"] == by_shape["batch_size"] == 4
     assert by_batch["ms_per_image"] == pytest.approx(by_batch["median_ms"] / 4)
     with pytest.raises(ValueError, match="n_iter"):
-        measure.measure_latency(m, (3, 8, 8), n_iter=0)
+        measure_latency(m, (3, 8, 8), n_iter=0)
 
 
 def test_cached_cards_cover_the_seed_families():

@@ -192,7 +192,7 @@ def test_fetch_and_load_registered_sets_from_local_server(server, tmp_path, monk
                         [RemoteFile(server.url + "/hym.zip", "hymenoptera_data.zip", extract=True)])
     from clskit.datasets import load_dataset
 
-    ds = load_dataset("pneumoniamnist", split="val", rgb=True)
+    ds = load_dataset("pneumoniamnist", split="valid", rgb=True)
     assert ds.image_shape == (3, 28, 28) and ds.classes == ["normal", "pneumonia"] and len(ds) == 6
     hym = load_dataset("hymenoptera", split="train", size=16)
     assert hym.classes == ["ants", "bees"] and len(hym) == 4 and hym.image_shape == (3, 16, 16)

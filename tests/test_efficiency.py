@@ -1,4 +1,4 @@
-"""Distillation loss by hand, quantised outputs close to float, pruning checked against masks."""
+"""Distillation loss by hand, quantized outputs close to float, pruning checked against masks."""
 from __future__ import annotations
 
 import pytest
@@ -7,10 +7,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from clskit.callbacks import Callback
-from clskit.efficiency import (ChannelsLast, DistillationCB, count_parameters, distillation_loss,
-                               measure_latency, model_size_mb, profile_models, prune_channels, prune_unstructured,
-                               quantize_dynamic, quantize_static, sparsity)
+from clskit.efficiency import (ChannelsLast, DistillationCB, distillation_loss, profile_models, prune_channels,
+                               prune_unstructured, quantize_dynamic, quantize_static, sparsity)
 from clskit.inference import accuracy_of
+from clskit.models.measure import count_parameters, measure_latency, model_size_mb
 from clskit.models import create_model
 
 
@@ -75,7 +75,7 @@ def test_distillation_callback_replaces_the_training_loss():
     assert not any(p.requires_grad for p in teacher.parameters())
 
 
-def test_dynamic_quantisation_of_linear_layers():
+def test_dynamic_quantization_of_linear_layers():
     m = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4)).eval()
     q = quantize_dynamic(m)
     assert q[0]._get_name() == "DynamicQuantizedLinear"
@@ -86,7 +86,7 @@ def test_dynamic_quantisation_of_linear_layers():
     assert count_parameters(q) == count_parameters(m)
 
 
-def test_static_quantisation_is_close_and_smaller():
+def test_static_quantization_is_close_and_smaller():
     m = _cnn(widths=(16, 32))
     calib = [torch.rand(32, 1, 16, 16, generator=torch.Generator().manual_seed(i)) for i in range(4)]
     q = quantize_static(m, calib)

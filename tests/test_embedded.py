@@ -16,7 +16,7 @@ def test_manifest_checksums_hold():
 
 
 def test_imagenette_mini_splits():
-    sizes = {"train": 600, "val": 300, "test": 200}
+    sizes = {"train": 600, "valid": 300, "test": 200}
     seen = set()
     for split, n in sizes.items():
         ds = load_dataset("imagenette_mini", split=split, size=32)
@@ -31,7 +31,7 @@ def test_imagenette_mini_splits():
 
 
 def test_pneumonia_balanced():
-    counts = {"train": 1214, "val": 135, "test": 234}
+    counts = {"train": 1214, "valid": 135, "test": 234}
     for split, n in counts.items():
         ds = load_dataset("pneumoniamnist_balanced", split=split)
         assert ds.images.shape[1:] == (1, 28, 28)

@@ -64,7 +64,7 @@ def test_first_layer_filters_are_a_copy(cnn):
         first_layer_filters(torch.nn.Linear(2, 2))
 
 
-def test_tile_layout_and_normalisation():
+def test_tile_layout_and_normalization():
     imgs = np.stack([np.full((2, 3), v, dtype=np.float32) for v in range(5)])
     imgs[:, 0, 0] = -1.0
     grid = tile(imgs, ncols=3, pad=1)

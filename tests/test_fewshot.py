@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from clskit.fewshot import (EmbeddingDisplay, evaluate_episodes, project_2d, prototype_classify, prototypes,
-                            sample_episode)
+from clskit.displays import EmbeddingDisplay
+from clskit.fewshot import evaluate_episodes, prototype_classify, prototypes, sample_episode
+from clskit.projection import project_2d
 
 
 def blobs(n_classes=6, n=20, d=16, spread=1.0, seed=0):

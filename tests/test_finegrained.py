@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from clskit.finegrained import IMAGENET_DOGS, imagenet_logits, in_group_accuracy, subset_accuracy
+from clskit.finegrained import IMAGENET_DOGS, accuracy_among, imagenet_logits, in_group_accuracy
 from clskit.models.pretrained import imagenet_classes
 
 
@@ -39,7 +39,7 @@ def test_imagenet_logits_needs_a_linear_head():
         imagenet_logits(m, torch.rand(1, 3, 8, 8), size=8, cache=False)
 
 
-def test_group_and_subset_accuracy_against_numpy():
+def test_group_accuracy_and_accuracy_among_against_numpy():
     rng = np.random.default_rng(0)
     logits = torch.tensor(rng.normal(size=(50, 12)))
     group = [2, 5, 7]
@@ -47,8 +47,8 @@ def test_group_and_subset_accuracy_against_numpy():
     cols = [3, 1, 8, 10]
     y = rng.integers(0, 4, 50)
     want = (logits.numpy()[:, cols].argmax(1) == y).mean()
-    assert subset_accuracy(logits, torch.tensor(y), cols) == pytest.approx(want)
+    assert accuracy_among(logits, torch.tensor(y), cols) == pytest.approx(want)
     with pytest.raises(ValueError, match="index columns"):
-        subset_accuracy(logits, torch.full((50,), 4), cols)
+        accuracy_among(logits, torch.full((50,), 4), cols)
     with pytest.raises(ValueError, match="rows"):
-        subset_accuracy(logits, torch.zeros(3, dtype=torch.long), cols)
+        accuracy_among(logits, torch.zeros(3, dtype=torch.long), cols)

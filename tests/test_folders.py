@@ -9,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from clskit.datasets.folders import (ImageFolderDataset, SkippedFilesWarning, load_image_csv, load_image_folder,
-                                     read_image, to_rgb)
+from clskit.datasets.folders import ImageFolderDataset, SkippedFilesWarning, load_image_csv, load_image_folder
+from clskit.datasets.images import read_image, to_rgb
 
 ROOT = Path(__file__).resolve().parent.parent
 

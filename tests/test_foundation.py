@@ -58,6 +58,77 @@ def test_lazy_exports_resolve():
         clskit.not_a_thing  # noqa: B018
 
 
+def test_every_submodule_is_an_attribute_after_import_clskit():
+    code = ("import clskit; print(clskit.stats.spread([1.0, 3.0]).mean, clskit.camgrid.__name__, "
+            "clskit.finegrained.__name__, clskit.checks.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["2.0", "clskit.camgrid", "clskit.finegrained", "clskit.checks"]
+
+
+# the modules a notebook may import names from besides `clskit` itself (see clskit/__init__.py)
+SUBMODULE_IMPORTS = {"clskit.models.scratch"}
+
+
+def _course_code() -> list[tuple[str, str]]:
+    """(where, source) of every notebook code cell, every solution and the README's Python blocks."""
+    import nbformat
+
+    out = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type == "code":
+                # IPython magics (`%pip ...`) become `pass`, keeping the indentation of the block they sit in
+                lines = [re.sub(r"^(\s*)[%!].*", r"\1pass", line) for line in cell.source.splitlines()]
+                out.append((f"{path.name} cell {i}", "\n".join(lines)))
+    out += [(p.name, p.read_text()) for p in sorted((ROOT / "solutions").glob("nb*.py"))]
+    readme = (ROOT / "README.md").read_text()
+    out += [("README.md", block) for block in re.findall(r"```python\n(.*?)```", readme, re.S)]
+    return out
+
+
+def _taught_names() -> set[str]:
+    """``clskit.<name>`` written in the notebooks' text and the README's prose (``clskit.list_models()``)."""
+    import nbformat
+
+    texts = [(ROOT / "README.md").read_text()]
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        texts += [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "markdown"]
+    return {name for text in texts for name in re.findall(r"`clskit\.(\w+)", text)}
+
+
+def _clskit_names(source: str) -> tuple[set[str], set[str]]:
+    """Names taken from clskit (``from clskit... import x`` or ``clskit.x``), and the submodules imported from."""
+    import ast
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(source))
+    names, modules = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("clskit"):
+            names |= {a.name for a in node.names}
+            if node.module != "clskit":
+                modules.add(node.module)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "clskit":
+            names.add(node.attr)
+    return names, modules
+
+
+def test_public_api_is_what_the_course_uses():
+    import clskit
+
+    used, stray = set(), []
+    for where, source in _course_code():
+        names, modules = _clskit_names(source)
+        used |= names
+        stray += [f"{where}: from {m} import ..." for m in sorted(modules - SUBMODULE_IMPORTS)]
+    # notebooks, solutions and the README import public names from `clskit` itself
+    assert stray == [], "import these from clskit instead:\n" + "\n".join(stray)
+    # and clskit exports nothing that none of them uses or teaches; the claim helpers are written for the
+    # notebooks' claims (LESSONS) and leave this set when a notebook first uses them
+    planned = {"claim", "paired_difference"}
+    assert sorted(set(clskit.__all__) - used - _taught_names() - planned) == []
+
+
 def test_doctor_tells_the_truth_here():
     from clskit.doctor import run_checks
 

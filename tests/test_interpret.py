@@ -157,7 +157,7 @@ def test_attention_rollout_hand_computed():
     # Two blocks, one image, 2 heads, 2 tokens.
     a1 = torch.tensor([[[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]]])   # mean: [[.5,.5],[.5,.5]]
     a2 = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]]]])   # mean: [[1,0],[.5,.5]]
-    # + I and row-normalise: A1' = [[.75,.25],[.25,.75]], A2' = [[1,0],[.25,.75]]
+    # + I and row-normalize: A1' = [[.75,.25],[.25,.75]], A2' = [[1,0],[.25,.75]]
     # rollout = A2' @ A1' = [[.75,.25],[.375,.625]]
     expected = torch.tensor([[[0.75, 0.25], [0.375, 0.625]]])
     torch.testing.assert_close(attention_rollout([a1, a2]), expected)
@@ -185,7 +185,7 @@ class _FakeViT(nn.Module):
 def test_rollout_map_points_at_the_attended_patch():
     m = rollout_map(_FakeViT(), torch.rand(2, 1, 8, 8))
     assert m.shape == (2, 8, 8)
-    # class-token row after + I and renormalise: patch 4 (bottom-right) gets 0.5, the others 0
+    # class-token row after + I and renormalize: patch 4 (bottom-right) gets 0.5, the others 0
     assert float(m[0, 6, 6]) == pytest.approx(1.0) and float(m[0, 1, 1]) == pytest.approx(0.0)
     with pytest.raises(TypeError, match="attention_maps"):
         rollout_map(nn.Linear(2, 2), torch.rand(1, 2))

@@ -37,7 +37,7 @@ def test_focal_with_gamma_zero_is_cross_entropy_and_has_gradients():
     torch.manual_seed(2)
     x, y = torch.randn(10, 3, requires_grad=True), torch.randint(0, 3, (10,))
     w = torch.tensor([1.0, 2.0, 0.5])
-    # per-sample weighted CE (our mean is over samples, not normalised by the weights like F.cross_entropy)
+    # per-sample weighted CE (our mean is over samples, not normalized by the weights like F.cross_entropy)
     torch.testing.assert_close(focal_loss(x, y, 0.0, w), (F.cross_entropy(x, y, reduction="none") * w[y]).mean())
     focal_loss(x, y).backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()

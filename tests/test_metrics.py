@@ -203,19 +203,13 @@ def test_bad_inputs_raise_clear_errors(fn):
         fn(y, p * 0.5)
 
 
-def test_rescale_rescales_rows_and_the_old_spelling_still_works():
+def test_rescale_rescales_rows():
     y, p = _data(k=3, n=30)
     assert M.accuracy(y, p * 0.5, rescale=True) == pytest.approx(M.accuracy(y, p))
     assert M.log_loss(y, p * 0.5, rescale=True) == pytest.approx(M.log_loss(y, p))
-    with pytest.warns(DeprecationWarning, match="rescale="):
-        assert M.accuracy(y, p * 0.5, normalise=True) == pytest.approx(M.accuracy(y, p))
-    with pytest.warns(DeprecationWarning):
-        assert M.log_loss(y, p * 0.5, normalise=True) == pytest.approx(M.log_loss(y, p))
     # confusion_matrix: normalize= (sklearn's: divide the counts) and rescale= (the probability rows) differ
     cm = M.confusion_matrix(y, p * 0.5, normalize="true", rescale=True)
     np.testing.assert_allclose(cm, M.confusion_matrix(y, p, normalize="true"))
-    with pytest.raises(TypeError, match="both normalise= and rescale="):
-        M.accuracy(y, p, normalise=True, rescale=True)
 
 
 def test_top_k_with_k_at_least_the_classes_warns_as_sklearn():
@@ -264,14 +258,6 @@ def test_per_class_auc_is_one_loop_for_all_tables():
     np.testing.assert_allclose(M.multilabel_per_label(onehot, p).auc, aucs)
 
 
-def test_validators_are_public_and_old_private_names_still_import():
-    from clskit.metrics import _binary_scores, _check_threshold, _multilabel, _np, _single
-
-    assert _single is M.check_single_label and _multilabel is M.check_multilabel
-    assert _check_threshold is M.check_threshold and _binary_scores is M.check_binary_scores
-    assert _np is M.to_numpy
-
-
 def test_thresholds_out_of_range_and_bad_k():
     y, s = _binary()
     for t in (-0.1, 1.5, float("nan")):
@@ -293,8 +279,10 @@ def test_resolve_metrics_names():
     assert fn([[1, 0], [0, 1]], [[0.9, 0.2], [0.3, 0.6]]) == 1.0
     with pytest.raises(KeyError, match="subset_accuracy"):
         M.resolve_metrics(["subset_accuracy"])
+    from clskit.metrics.named import _NAMED
+
     y, p = _data(k=6)
-    for name, fn in M.resolve_metrics(list(M._NAMED)):
+    for name, fn in M.resolve_metrics(list(_NAMED)):
         assert np.isfinite(fn(y, p)), name
 
 

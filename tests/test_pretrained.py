@@ -72,7 +72,7 @@ def test_random_init_differs_from_pretrained():
     assert not torch.equal(m.conv_stem.weight, _lite0_imagenet_state_dict()["conv_stem.weight"])
 
 
-def test_preprocess_normalises_resizes_and_repeats_grey():
+def test_preprocess_normalizes_resizes_and_repeats_grey():
     x = torch.rand(2, 1, 8, 8)
     y = Preprocess(size=None)(x)
     assert y.shape == (2, 3, 8, 8)

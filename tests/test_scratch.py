@@ -6,8 +6,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from clskit.models.scratch import (avg_pool2d, conv2d, conv_output_size, count_parameters, max_pool2d,
-                                   receptive_field)
+from clskit.models.measure import count_parameters
+from clskit.models.scratch import avg_pool2d, conv2d, conv_output_size, max_pool2d, receptive_field
 from clskit.models.tiny_vit import Attention, TinyViT, TinyViTConfig
 
 

@@ -11,7 +11,7 @@ from clskit.datasets import (ImageDataset, class_count_table, find_leaks, load_d
 
 def test_stratified_proportions():
     y = np.repeat([0, 1, 2], [500, 300, 200])
-    tr, va, te = split_indices(y, val=0.15, test=0.15, seed=0)
+    tr, va, te = split_indices(y, valid=0.15, test=0.15, seed=0)
     assert len(tr) + len(va) + len(te) == 1000 and not (set(tr) & set(va)) and not (set(va) & set(te))
     for part in (tr, va, te):
         np.testing.assert_allclose(np.bincount(y[part]) / len(part), [0.5, 0.3, 0.2], atol=0.01)
@@ -64,4 +64,4 @@ def test_find_leaks_catches_planted_duplicates():
 
 def test_split_errors():
     with pytest.raises(ValueError, match="fractions"):
-        split_indices(np.zeros(10), val=0.6, test=0.5)
+        split_indices(np.zeros(10), valid=0.6, test=0.5)

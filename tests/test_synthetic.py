@@ -135,6 +135,6 @@ def test_shapes_need_more_than_a_linear_model():
     from sklearn.linear_model import LogisticRegression
 
     ds = shapes(n_per_class=80, size=32)
-    tr, va, _ = split_dataset(ds, val=0.3, test=0.1)
+    tr, va, _ = split_dataset(ds, valid=0.3, test=0.1)
     clf = LogisticRegression(max_iter=100, C=0.1).fit(tr.float_images().flatten(1).numpy(), tr.targets.numpy())
     assert clf.score(va.float_images().flatten(1).numpy(), va.targets.numpy()) < 0.6

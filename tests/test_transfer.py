@@ -8,8 +8,9 @@ from clskit.datasets import DataLoaders, load_dataset
 from clskit.inference import accuracy_of
 from clskit.learner import Learner
 from clskit.models import create_model
-from clskit.transfer import (FreezeBNCallback, discriminative_param_groups, embed, features,
-                             freeze_body, head_name, linear_probe, probe_to_linear, sample_per_class,
+from clskit.models.heads import find_head
+from clskit.transfer import (FreezeBNCB, discriminative_param_groups, embed, freeze_body,
+                             linear_probe, pre_logits, probe_to_linear, sample_per_class,
                              set_frozen_bn_eval, train_transfer, unfreeze)
 
 
@@ -24,9 +25,9 @@ def bn_buffers(model):
     return {k: v.clone() for k, v in model.state_dict().items() if "running" in k}
 
 
-def test_head_name_and_freeze_body():
+def test_find_head_and_freeze_body():
     m = create_model("efficientnet_lite0", num_classes=3)
-    assert head_name(m) == "classifier"
+    assert find_head(m) == "classifier"
     freeze_body(m)
     assert {n for n, p in m.named_parameters() if p.requires_grad} == {"classifier.weight", "classifier.bias"}
     m.train()
@@ -42,7 +43,7 @@ def test_frozen_bn_keeps_running_stats_while_head_trains(data):
     before, head_before = bn_buffers(m), m.classifier.weight.clone()
     dls = DataLoaders.from_datasets(train, train, batch_size=8, eval_transform=None)
     dls.valid = None
-    Learner(m, dls, lr=1e-2, cbs=[FreezeBNCallback()], progress=False, seed=0).fit(1)
+    Learner(m, dls, lr=1e-2, cbs=[FreezeBNCB()], progress=False, seed=0).fit(1)
     after = bn_buffers(m)
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert not torch.equal(head_before, m.classifier.weight)
@@ -67,13 +68,13 @@ def test_discriminative_groups_cover_params_and_reach_the_scheduler(data):
         discriminative_param_groups(m, lr=1e-2, n_groups=1)
 
 
-def test_features_timm_and_hook_paths():
+def test_pre_logits_timm_and_hook_paths():
     x = torch.rand(2, 3, 32, 32)
     m = create_model("efficientnet_lite0", num_classes=3).eval()
     with torch.no_grad():
-        assert torch.allclose(features(m, x), m.forward_head(m.forward_features(x), pre_logits=True))
+        assert torch.allclose(pre_logits(m, x), m.forward_head(m.forward_features(x), pre_logits=True))
         cnn = create_model("small_cnn", num_classes=3).eval()
-        assert torch.allclose(features(cnn, x), cnn.pool(cnn.features(x)).flatten(1))
+        assert torch.allclose(pre_logits(cnn, x), cnn.pool(cnn.features(x)).flatten(1))
 
 
 def test_embedding_cache_memory_and_disk(tmp_path, monkeypatch):
@@ -81,8 +82,8 @@ def test_embedding_cache_memory_and_disk(tmp_path, monkeypatch):
     m = create_model("small_cnn", num_classes=3)
     x = torch.rand(6, 3, 16, 16)
     calls = []
-    real = transfer.features
-    monkeypatch.setattr(transfer.embeddings, "features", lambda model, xb: calls.append(len(xb)) or real(model, xb))
+    real = transfer.pre_logits
+    monkeypatch.setattr(transfer.embeddings, "pre_logits", lambda model, xb: calls.append(len(xb)) or real(model, xb))
     a = embed(m, x, cache_dir=tmp_path)
     b = embed(m, x, cache_dir=tmp_path)
     assert torch.equal(a, b) and calls == [6]
@@ -101,8 +102,8 @@ def test_embedding_cache_reuses_rows_of_images_seen_before(tmp_path, monkeypatch
     m = create_model("small_cnn", num_classes=3)
     x = (torch.rand(8, 3, 16, 16) * 255).to(torch.uint8)
     calls = []
-    real = transfer.features
-    monkeypatch.setattr(transfer.embeddings, "features", lambda model, xb: calls.append(len(xb)) or real(model, xb))
+    real = transfer.pre_logits
+    monkeypatch.setattr(transfer.embeddings, "pre_logits", lambda model, xb: calls.append(len(xb)) or real(model, xb))
     whole = embed(m, x, cache_dir=tmp_path)
     part = embed(m, x[[5, 1, 2]], cache_dir=tmp_path)                     # a subset: no forward pass
     assert calls == [8] and torch.equal(part, whole[[5, 1, 2]])

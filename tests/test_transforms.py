@@ -166,7 +166,7 @@ def _photo_playground():
     from clskit.datasets import load_dataset
     from clskit.widgets.augment import AugmentPlayground
 
-    photos = load_dataset("imagenette_mini", split="val", size=160)
+    photos = load_dataset("imagenette_mini", split="valid", size=160)
     return photos, AugmentPlayground(photos, n=8, cols=4, scale=1, preset="standard")
 
 

@@ -62,7 +62,7 @@ def test_wheel_carries_the_embedded_data(wheel_env):
 def test_datasets_load_from_the_installed_wheel(wheel_env):
     out = _run(wheel_env, (
         "import clskit, json\n"
-        "a = clskit.load_dataset('imagenette_mini', split='val', size=64)\n"
+        "a = clskit.load_dataset('imagenette_mini', split='valid', size=64)\n"
         "b = clskit.load_dataset('pneumoniamnist_balanced', split='test')\n"
         "print(json.dumps([clskit.__file__, len(a), a.classes[4], len(b), str(clskit.data_path('imagenette_mini'))]))"))
     where, n_photos, church, n_xrays, folder = json.loads(out.strip().splitlines()[-1])

@@ -32,8 +32,8 @@ def test_confusion_widget_click_shows_most_confident_first(agg_pyplot, multiclas
     assert np.all(np.diff(conf) <= 0) and conf[0] == p[idx, pred].max()
     assert (f"{len(idx)} image" + ("" if len(idx) == 1 else "s")) in w.info.value and w.gallery.value[:4] == b"\x89PNG"
     assert w.buttons[(int(true), int(pred))].layout.border.startswith("2px")
-    # normalise toggle rewrites the cells in place
-    w.normalise.value = "recall (rows)"
+    # normalize toggle rewrites the cells in place
+    w.normalize.value = "recall (rows)"
     assert w.buttons[(0, 0)].description == f"{cm[0, 0] / cm[0].sum():.2f}"
     np.testing.assert_allclose(w.matrix, M.confusion_matrix(y, p, normalize="true"))
     # class filter keeps a sub-matrix

@@ -101,7 +101,7 @@ def photo_folder(tmp_path):
 
 def test_folder_trainer_runs_the_whole_path(agg_pyplot, photo_folder, tmp_path, monkeypatch):
     monkeypatch.setenv("CLSKIT_CACHE_DIR", str(tmp_path / "cache"))
-    t = FolderTrainer(photo_folder, tmp_path / "model.pt", size=96, val=0.3)
+    t = FolderTrainer(photo_folder, tmp_path / "model.pt", size=96, valid=0.3)
     t.button.click()                                            # what a click does
     r = t.result
     assert r is not None and r.classes == ["church", "golf ball"]
@@ -126,6 +126,6 @@ def test_folder_probe_names_the_problem(tmp_path):
     with pytest.raises(ValueError, match=r"\['b'\] have fewer than 4 photos"):
         train_folder_probe(tmp_path / "few", size=64)
     with pytest.raises(ValueError, match="between 0 and 1"):
-        train_folder_probe(tmp_path / "few", val=1.5)
+        train_folder_probe(tmp_path / "few", valid=1.5)
     with pytest.raises(FileNotFoundError):
         FolderTrainer(tmp_path / "missing", tmp_path / "m.pt").train()

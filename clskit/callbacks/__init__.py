@@ -17,7 +17,7 @@ from .core import (AFTER_EVEN_IF_CANCELLED, CALLBACK_METHODS, CANCEL, EVENTS, Ca
 from .defaults import DeviceCB, NonFiniteLossWarning, Recorder, SchedulerCB, TerminateOnNaNCB
 from .lr_finder import LRFinderCB, LRFinderResult, suggest_lr
 from .precision import GradientClipCB, MixedPrecisionCB
-from .progress import LiveCurvesCB, ProgressCB, _safe_len  # noqa: F401
+from .progress import LiveCurvesCB, ProgressCB
 from .tracking import CheckpointCB, EarlyStoppingCB, TrackBestCB
 
 __all__ = ["AFTER_EVEN_IF_CANCELLED", "CALLBACK_METHODS", "CANCEL", "EVENTS", "Callback", "CallbackNameWarning", "CancelBackwardException",

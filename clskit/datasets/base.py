@@ -176,8 +176,8 @@ def _check_pixels(images: torch.Tensor) -> None:
     if lo >= -eps and hi <= 255 + eps:
         raise ValueError(f"float images must lie in [0, 1], but these go up to {hi:.4g} (0-255 values?). "
                          "Divide by 255, or pass them as uint8: images.round().clamp(0, 255).to(torch.uint8)")
-    raise ValueError(f"float images must lie in [0, 1]; got values from {lo:.4g} to {hi:.4g} (normalised "
-                     "images?). Store the raw [0, 1] images and normalise in a transform "
+    raise ValueError(f"float images must lie in [0, 1]; got values from {lo:.4g} to {hi:.4g} (normalized "
+                     "images?). Store the raw [0, 1] images and normalize in a transform "
                      "(eval_transform=Preprocess(...) or transforms.Normalize)")
 
 
@@ -201,7 +201,7 @@ class ArrayLoader:
         shuffle: reshuffle every epoch (seeded, so runs repeat).
         seed: seed of the shuffling generator.
         transform: optional batch-level transform ``f(x) -> x`` on float ``(B, C, H, W)``
-            (augmentation, resizing, normalisation); runs on every batch.
+            (augmentation, resizing, normalization); runs on every batch.
         sampler: optional iterable of indices (for example a weighted sampler); replaces shuffling.
         drop_last: drop the last incomplete batch.
 

@@ -1,7 +1,7 @@
 """Real images that ship inside the package, so the course runs offline after a plain ``pip install``.
 
 * ``imagenette_mini``: 1,100 real photos of Imagenette's 10 ImageNet classes at 160x160 (60 train,
-  30 val and 20 test per class); val and test come from ImageNet's validation set, which the pretrained
+  30 valid and 20 test per class); valid and test come from ImageNet's validation set, which the pretrained
   backbone never trained on. Card: ``datasets/imagenette_mini.md``.
 * ``pneumoniamnist_balanced``: 3,166 paediatric chest X-rays at 28x28 from MedMNIST v2 (CC BY 4.0), a
   class-balanced subset of the official file. Card: ``datasets/pneumoniamnist_balanced.md``.
@@ -17,6 +17,7 @@ import torch
 
 from .base import ImageDataset
 from .registry import register_dataset
+from .splits import ON_DISK
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -25,14 +26,14 @@ IMAGENETTE_MINI_CLASSES = ["tench", "English springer", "cassette player", "chai
                            "French horn", "garbage truck", "gas pump", "golf ball", "parachute"]
 IMAGENET_INDEX = {"tench": 0, "English springer": 217, "cassette player": 482, "chain saw": 491, "church": 497,
                   "French horn": 566, "garbage truck": 569, "gas pump": 571, "golf ball": 574, "parachute": 701}
-_SPLITS = ("train", "val", "test")
+_SPLITS = ("train", "valid", "test")
 
 
 def data_path(name: str) -> Path:
     """Where an embedded dataset lies inside the installed package.
 
     Args:
-        name: ``"imagenette_mini"`` (a folder ``{train,val,test}/<class>/*.jpg``, usable with
+        name: ``"imagenette_mini"`` (a folder ``{train,val,test}/<class>/*.jpg`` as in ImageNet, usable with
             :func:`~clskit.datasets.folders.load_image_folder` or as a sample "own photos" folder) or
             ``"pneumoniamnist_balanced"`` (an ``.npz`` file).
 
@@ -61,8 +62,8 @@ def imagenette_mini(split: str = "train", size: int = 160) -> ImageDataset:
     """Real photos of 10 ImageNet classes, shipped with the kit (60 / 30 / 20 per class).
 
     Args:
-        split: ``"train"`` (600 photos from ImageNet's training set), ``"val"`` (300) or ``"test"``
-            (200); val and test come from ImageNet's validation set.
+        split: ``"train"`` (600 photos from ImageNet's training set), ``"valid"`` (300) or ``"test"``
+            (200); valid and test come from ImageNet's validation set.
         size: side length in pixels (160 is the stored size; smaller sizes are resized).
 
     Returns:
@@ -70,14 +71,14 @@ def imagenette_mini(split: str = "train", size: int = 160) -> ImageDataset:
         relative to the split folder and ``meta["imagenet_index"]`` each class's ImageNet-1k index.
 
     Example:
-        >>> ds = imagenette_mini("val", size=64)
+        >>> ds = imagenette_mini("valid", size=64)
         >>> len(ds), ds.classes[:2]
         (300, ['tench', 'English springer'])
     """
     from .folders import load_image_folder
 
     _check_split(split)
-    ds = load_image_folder(data_path("imagenette_mini") / split, size=size, classes=IMAGENETTE_MINI_CLASSES)
+    ds = load_image_folder(data_path("imagenette_mini") / ON_DISK[split], size=size, classes=IMAGENETTE_MINI_CLASSES)
     ds.meta["imagenet_index"] = [IMAGENET_INDEX[c] for c in ds.classes]
     return ds
 
@@ -92,7 +93,7 @@ def pneumoniamnist_balanced(split: str = "train", rgb: bool = False) -> ImageDat
     ``ds.subset`` recreate any ratio.
 
     Args:
-        split: ``"train"``, ``"val"`` or ``"test"``.
+        split: ``"train"``, ``"valid"`` or ``"test"``.
         rgb: repeat the grey channel three times (for models pretrained on colour photos).
 
     Example:
@@ -102,7 +103,7 @@ def pneumoniamnist_balanced(split: str = "train", rgb: bool = False) -> ImageDat
     """
     _check_split(split)
     with np.load(data_path("pneumoniamnist_balanced")) as d:  # plain arrays: allow_pickle stays False
-        x, y = d[f"{split}_images"], d[f"{split}_labels"].reshape(-1)
+        x, y = d[f"{ON_DISK[split]}_images"], d[f"{ON_DISK[split]}_labels"].reshape(-1)
     x = torch.from_numpy(np.ascontiguousarray(x))[:, None]
     if rgb:
         x = x.repeat(1, 3, 1, 1)

@@ -20,16 +20,12 @@ import torch
 
 from .base import ImageDataset
 from ..utils import as_float_images
-# the kit's one image reader (re-exported here, where it used to live)
-from .images import (IMAGE_EXTENSIONS, ImageReadError, check_size, find_images, is_image_name,  # noqa: F401
-                     read_image, read_images, to_rgb)
+from .images import IMAGE_EXTENSIONS, ImageReadError, check_size, find_images, is_image_name, read_image, read_images
 
 
 class SkippedFilesWarning(UserWarning):
     """Some files could not be read as images and were left out."""
 
-
-_is_image_name = is_image_name
 
 
 def warn_skipped(skipped: list[tuple[Path, str]], root: Path | None = None, stacklevel: int = 4) -> None:
@@ -87,7 +83,7 @@ def scan_image_folder(root, classes: Sequence[str] | None = None) -> tuple[list[
         if missing:
             raise FileNotFoundError(f"class folders {missing} not found in {root.name!r}; found {found}")
     if not classes:
-        loose = [p.name for p in root.iterdir() if _is_image_name(p)][:3]
+        loose = [p.name for p in root.iterdir() if is_image_name(p)][:3]
         extra = f" (it has loose images such as {loose}: move them into one folder per class)" if loose else ""
         raise ValueError(f"folder {root.name!r} has no class sub-folders{extra}; expected root/<class name>/<images>")
     if len(classes) < 2:

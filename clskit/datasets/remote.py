@@ -28,6 +28,7 @@ import torch
 
 from .base import ImageDataset
 from .registry import register_dataset
+from .splits import ON_DISK
 
 
 class DownloadError(RuntimeError):
@@ -277,17 +278,18 @@ def _files(name: str, filename: str) -> Path:
 # -- the datasets --------------------------------------------------------------------------------
 @register_dataset
 def hymenoptera(split: str = "train", size: int = 64, download: bool = True) -> ImageDataset:
-    """Ants vs bees (PyTorch's transfer-learning tutorial set): about 245 train and 153 val photos.
+    """Ants vs bees (PyTorch's transfer-learning tutorial set): about 245 train and 153 valid photos.
 
     Example:
-        >>> ds = hymenoptera(split="val", size=64)   # doctest: +SKIP
+        >>> ds = hymenoptera(split="valid", size=64)   # doctest: +SKIP
     """
     from .folders import load_image_folder
 
-    if split not in ("train", "val"):
-        raise ValueError(f"split must be 'train' or 'val'; got {split!r}")
+    if split not in ("train", "valid"):
+        raise ValueError(f"split must be 'train' or 'valid'; got {split!r}")
     fetch("hymenoptera", download)
-    return load_image_folder(_files("hymenoptera", "hymenoptera_data.zip") / "hymenoptera_data" / split, size)
+    root = _files("hymenoptera", "hymenoptera_data.zip") / "hymenoptera_data"
+    return load_image_folder(root / ON_DISK[split], size)
 
 
 IMAGENETTE_CLASSES = {"n01440764": "tench", "n02102040": "English springer", "n02979186": "cassette player",
@@ -299,19 +301,19 @@ IMAGENETTE_CLASSES = {"n01440764": "tench", "n02102040": "English springer", "n0
 @register_dataset
 def imagenette(split: str = "train", size: int = 64, max_per_class: int | None = None,
                download: bool = True, seed: int = 0) -> ImageDataset:
-    """Imagenette (160 px version): 10 easy ImageNet classes, 9,469 train and 3,925 val photos.
+    """Imagenette (160 px version): 10 easy ImageNet classes, 9,469 train and 3,925 valid photos.
 
     ``max_per_class`` reads a random subset per class (faster, less memory).
 
     Example:
-        >>> ds = imagenette(split="val", size=64, max_per_class=50)   # doctest: +SKIP
+        >>> ds = imagenette(split="valid", size=64, max_per_class=50)   # doctest: +SKIP
     """
     from .folders import _read_many, scan_image_folder
 
-    if split not in ("train", "val"):
-        raise ValueError(f"split must be 'train' or 'val'; got {split!r}")
+    if split not in ("train", "valid"):
+        raise ValueError(f"split must be 'train' or 'valid'; got {split!r}")
     fetch("imagenette", download)
-    root = _files("imagenette", "imagenette2-160.tgz") / "imagenette2-160" / split
+    root = _files("imagenette", "imagenette2-160.tgz") / "imagenette2-160" / ON_DISK[split]
     paths, targets, wnids = scan_image_folder(root)
     targets = np.asarray(targets)
     if max_per_class is not None:
@@ -388,17 +390,17 @@ def pneumoniamnist(split: str = "train", rgb: bool = False, download: bool = Tru
     (4,708 train, 524 val, 624 test; imbalanced, about 3:1 pneumonia).
 
     Args:
-        split: ``"train"``, ``"val"`` or ``"test"`` (the official split).
+        split: ``"train"``, ``"valid"`` or ``"test"`` (the official split).
         rgb: repeat the grey channel three times (for models pretrained on colour images).
 
     Example:
         >>> ds = pneumoniamnist(split="test")   # doctest: +SKIP
     """
-    if split not in ("train", "val", "test"):
-        raise ValueError(f"split must be 'train', 'val' or 'test'; got {split!r}")
+    if split not in ON_DISK:
+        raise ValueError(f"split must be 'train', 'valid' or 'test'; got {split!r}")
     path = fetch("pneumoniamnist", download) / "pneumoniamnist.npz"
     with np.load(path) as d:
-        x, y = d[f"{split}_images"], d[f"{split}_labels"].reshape(-1)
+        x, y = d[f"{ON_DISK[split]}_images"], d[f"{ON_DISK[split]}_labels"].reshape(-1)
     x = torch.from_numpy(x)[:, None]
     if rgb:
         x = x.repeat(1, 3, 1, 1)

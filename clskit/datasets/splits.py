@@ -11,20 +11,20 @@ if TYPE_CHECKING:
     import torch
 
 
-def split_indices(targets, val: float = 0.15, test: float = 0.15, *, stratify: bool = True,
+def split_indices(targets, valid: float = 0.15, test: float = 0.15, *, stratify: bool = True,
                   groups=None, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Indices of a train/val/test split.
+    """Indices of a train/valid/test split.
 
     Args:
         targets: ``(N,)`` class indices, or ``(N, L)`` label vectors (stratified on label combinations
             made coarse enough to split: the rarest labels are merged).
-        val, test: fractions for validation and test (each in ``[0, 1)``, sum below 1).
+        valid, test: fractions for validation and test (each in ``[0, 1)``, sum below 1).
         stratify: keep class proportions equal across splits.
         groups: optional ``(N,)`` source ids; all images of one group land in the same split.
         seed: random seed.
 
     Example:
-        >>> tr, va, te = split_indices(np.repeat([0, 1], 50), val=0.2, test=0.2)
+        >>> tr, va, te = split_indices(np.repeat([0, 1], 50), valid=0.2, test=0.2)
         >>> len(tr), len(va), len(te)
         (60, 20, 20)
     """
@@ -32,10 +32,10 @@ def split_indices(targets, val: float = 0.15, test: float = 0.15, *, stratify: b
 
     y = np.asarray(targets)
     n = len(y)
-    if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
-        raise ValueError(f"val and test must be fractions in [0, 1) that sum below 1; got val={val}, test={test}")
+    if not (0 <= valid < 1 and 0 <= test < 1 and valid + test < 1):
+        raise ValueError(f"valid and test must be fractions in [0, 1) that sum below 1; got valid={valid}, test={test}")
     if n < 3:
-        raise ValueError(f"need at least 3 samples to split into train/val/test; got {n}")
+        raise ValueError(f"need at least 3 samples to split into train/valid/test; got {n}")
     idx = np.arange(n)
     if groups is not None:
         groups = np.asarray(groups)
@@ -60,7 +60,7 @@ def split_indices(targets, val: float = 0.15, test: float = 0.15, *, stratify: b
             return train_test_split(ix, test_size=frac, random_state=seed, stratify=s)
 
     rest, te = cut(idx, test)
-    tr, va = cut(rest, val / (1 - test) if test < 1 else 0)
+    tr, va = cut(rest, valid / (1 - test) if test < 1 else 0)
     return np.sort(tr), np.sort(va), np.sort(te)
 
 
@@ -76,7 +76,7 @@ def _strat_key(y: np.ndarray) -> np.ndarray:
     return key
 
 
-def split_dataset(ds: ImageDataset, val: float = 0.15, test: float = 0.15, *, stratify: bool = True,
+def split_dataset(ds: ImageDataset, valid: float = 0.15, test: float = 0.15, *, stratify: bool = True,
                   seed: int = 0, use_groups: bool = True) -> tuple[ImageDataset, ImageDataset, ImageDataset]:
     """Split a dataset into train, validation and test parts (stratified; group-aware when it has groups).
 
@@ -87,8 +87,13 @@ def split_dataset(ds: ImageDataset, val: float = 0.15, test: float = 0.15, *, st
         (1257, 270, 270)
     """
     groups = ds.groups if use_groups else None
-    tr, va, te = split_indices(ds.targets.numpy(), val, test, stratify=stratify, groups=groups, seed=seed)
+    tr, va, te = split_indices(ds.targets.numpy(), valid, test, stratify=stratify, groups=groups, seed=seed)
     return ds.subset(tr), ds.subset(va), ds.subset(te)
+
+
+# The kit calls the validation split "valid" (as ``DataLoaders.valid``); the datasets it ships or downloads
+# (ImageNet and Imagenette folders, MedMNIST arrays) name it "val" on disk.
+ON_DISK = {"train": "train", "valid": "val", "test": "test"}
 
 
 # -- what is in each split ------------------------------------------------------------------------

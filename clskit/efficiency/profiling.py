@@ -1,7 +1,7 @@
 """Measuring what a smaller model buys: accuracy, size and latency side by side (:func:`profile_models`).
 
-The measurements themselves (``count_parameters``, ``model_size_mb``, ``measure_latency``,
-``num_threads``) live in :mod:`clskit.models.measure`, shared with the model cards.
+It uses the measurements of :mod:`clskit.models.measure` (``count_parameters``, ``model_size_mb``,
+``measure_latency``), shared with the model cards.
 """
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import torch
 import torch.nn as nn
 
 from ..inference import accuracy_of
-from ..models.measure import count_parameters, is_quantized, measure_latency, model_size_mb, num_threads  # noqa: F401
+from ..models.measure import count_parameters, measure_latency, model_size_mb
 from .pruning import sparsity
-
-_is_quantized = is_quantized  # the old private name
 
 
 class ChannelsLast(nn.Module):
@@ -43,7 +41,7 @@ def profile_models(models: dict[str, nn.Module], input_shape: tuple[int, ...], d
     """One row per model: parameters, size on disk, sparsity, accuracy (with ``dl``) and latency.
 
     Args:
-        models: name -> model (float, quantised, pruned, wrapped in :class:`ChannelsLast`, ...).
+        models: name -> model (float, quantized, pruned, wrapped in :class:`ChannelsLast`, ...).
         input_shape: one image's shape ``(C, H, W)``.
         dl: optional loader of ``(x, y)`` for the accuracy column.
         batch_sizes: a latency column (median ms per call) for each; throughput uses the largest.
@@ -63,7 +61,7 @@ def profile_models(models: dict[str, nn.Module], input_shape: tuple[int, ...], d
         row = {"model": name, "params": count_parameters(model), "size_mb": round(model_size_mb(model), 3)}
         try:
             row["sparsity"] = round(sparsity(model), 3)
-        except ValueError:  # quantised layers keep no float weights
+        except ValueError:  # quantized layers keep no float weights
             row["sparsity"] = float("nan")
         if dl is not None:
             row["accuracy"] = round(accuracy_of(model, dl), 4)

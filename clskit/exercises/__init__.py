@@ -7,7 +7,7 @@ solutions live apart, in the repository's ``solutions/nbNN.py``, and the tests r
 checker against its solution (must pass) and a plausible wrong answer (must fail with its hint).
 
 Example:
-    >>> from clskit.exercises import check
+    >>> from clskit import check
     >>> check("00.1", 0.5).passed          # doctest: +SKIP
 """
 from __future__ import annotations

@@ -33,14 +33,14 @@ def _accuracy(fn, c):
 def _split(n_valid, c):
     from ..datasets import load_dataset, split_indices
 
-    _, va, _ = split_indices(load_dataset("digits").targets.numpy(), val=0.2, test=0.1, seed=0)
+    _, va, _ = split_indices(load_dataset("digits").targets.numpy(), valid=0.2, test=0.1, seed=0)
     if n_valid == len(va):
         c.ok(f"{len(va)} images: 20% of 1,797 (rounded the way scikit-learn's splitter rounds)")
         return ""
     c.fail(f"{n_valid} is not the size of the validation split")
     if n_valid in (int(0.1 * 1797), round(0.1 * 1797) + 1, 180):
-        return "that is the test split: the validation fraction is val=0.2"
-    return "call split_dataset(ds, val=0.2, test=0.1, seed=0) and take len() of the second part"
+        return "that is the test split: the validation fraction is valid=0.2"
+    return "call split_dataset(ds, valid=0.2, test=0.1, seed=0) and take len() of the second part"
 
 
 @exercise("00.3", "The most confused digit")

@@ -62,18 +62,18 @@ def _group_split(splits, c):
     return "split_dataset keeps the groups together unless you pass use_groups=False"
 
 
-def _read_normalisation(m):
+def _read_normalization(m):
     drop = m["own"] - m["imagenet"]
     said = (f"top-1 went {m['own']:.1%} -> {m['imagenet']:.1%} with ImageNet's mean/std ({-100 * drop:+.1f} points), "
-            f"and {m['none']:.1%} with no normalisation at all")
+            f"and {m['none']:.1%} with no normalization at all")
     if drop > 0.05:
         return "falls more than 5 points", (said + ": the weights were fitted to inputs in [-1, 1]; ImageNet's statistics "
                                             "stretch them about 2.2x and shift them, and every BatchNorm downstream then "
                                             "sees activations on the wrong scale")
     return "within 5 points", (said + ": this network tolerates the 2.2x stretch of ImageNet's statistics on these photos, "
-                               "but the scale still matters (see the unnormalised row): always use the model's own "
+                               "but the scale still matters (see the unnormalized row): always use the model's own "
                                "preprocessing, preprocess_for(model)")
 
 
-predict_then_measure("01.4", "Normalise with the wrong statistics", ("falls more than 5 points", "within 5 points"),
-                     _read_normalisation)
+predict_then_measure("01.4", "Normalize with the wrong statistics", ("falls more than 5 points", "within 5 points"),
+                     _read_normalization)

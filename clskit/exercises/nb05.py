@@ -32,7 +32,7 @@ def _probe(fn, c):
         train_acc = linear_probe(x[tr], y[tr]).score(x[tr], y[tr])
         if abs(float(got) - train_acc) < 1e-9:
             return "you scored the training embeddings: fit on (emb_train, y_train), score on the validation pair"
-        return "fit clskit.transfer.linear_probe(emb_train, y_train) and return probe.score(emb_valid, y_valid)"
+        return "fit clskit.linear_probe(emb_train, y_train) and return probe.score(emb_valid, y_valid)"
     c.ok(f"your probe scores {float(got):.3f}, like clskit's linear_probe ({want:.3f})")
     return ""
 

@@ -45,7 +45,7 @@ def _weights(answer, c):
         return ""
     if np.allclose(got / got.mean(), want, rtol=1e-3):
         return "the ratios are right; now divide by their mean so the weights average 1"
-    return "weight_k = (1 / count_k) divided by the mean of all (1 / count); compare clskit.losses.class_weights"
+    return "weight_k = (1 / count_k) divided by the mean of all (1 / count); compare clskit.class_weights"
 
 
 @exercise("09.3", "How much focal loss shrinks an easy example")

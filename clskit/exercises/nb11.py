@@ -74,7 +74,7 @@ def _(answer, c):
         return "average over the heads (dim 1) so each block gives (B, T, T)"
     c.expect(torch.allclose(got, expected, atol=1e-5), "the rollout is right", "the rollout differs from the reference")
     if torch.allclose(got, attention_rollout(atts, residual=False), atol=1e-5):
-        return "add the identity for the residual connection before renormalising"
+        return "add the identity for the residual connection before renormalizing"
     reverse = attention_rollout(atts[::-1])
     if torch.allclose(got, reverse, atol=1e-5):
         return "multiply in order: R = A_3' @ A_2' @ A_1' (later blocks on the left)"

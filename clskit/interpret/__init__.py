@@ -15,6 +15,7 @@ returns tensors; drawing is separate: the pure function :func:`overlay` and the 
 | ``drawing``   | ``overlay``, ``explain``                                       |
 
 Example:
+    >>> import torch
     >>> from clskit.models import create_model
     >>> model = create_model("small_cnn", num_classes=3, in_chans=1).eval()
     >>> with GradCAM(model) as cam:
@@ -22,12 +23,10 @@ Example:
     >>> maps.shape
     torch.Size([2, 16, 16])
 """
-import torch  # noqa: F401  (for the example above)
-
 from .attention import attention_rollout, rollout_map
-from .cam import CAMS, BaseCAM, GradCAM, GradCAMPlusPlus, _as_targets, last_conv_layer  # noqa: F401
+from .cam import CAMS, BaseCAM, GradCAM, GradCAMPlusPlus, last_conv_layer
 from .drawing import METHOD_TITLES, explain, overlay
-from .gradients import _input_gradient, _reduce, saliency, smoothgrad  # noqa: F401
+from .gradients import saliency, smoothgrad
 
 __all__ = ["BaseCAM", "CAMS", "GradCAM", "GradCAMPlusPlus", "METHOD_TITLES", "attention_rollout", "explain",
            "last_conv_layer", "overlay", "rollout_map", "saliency", "smoothgrad"]

@@ -14,7 +14,7 @@ from ..utils import normalize_maps
 def attention_rollout(attentions: Sequence[torch.Tensor], residual: bool = True) -> torch.Tensor:
     """Attention rollout (Abnar & Zuidema 2020): how much each token draws on each input token.
 
-    For every block: average the heads, add the identity for the residual connection, renormalise
+    For every block: average the heads, add the identity for the residual connection, renormalize
     the rows to sum to 1, then multiply the blocks' matrices in order:
     ``R = A_L' @ ... @ A_2' @ A_1'`` with ``A' = norm(mean_heads(A) + I)``.
 

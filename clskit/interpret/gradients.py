@@ -22,7 +22,7 @@ def saliency(model: nn.Module, x: torch.Tensor, targets=None, reduce: str = "max
             memory. The maps do not depend on it (the model is in eval mode).
 
     Returns:
-        ``(B, H, W)`` non-negative maps (not normalised).
+        ``(B, H, W)`` non-negative maps (not normalized).
 
     Example:
         >>> from clskit.models import create_model

@@ -8,7 +8,7 @@ Conventions (the same in every function):
 * Bad input raises a ``ValueError`` that says what is wrong (see :mod:`~clskit.metrics.validation`):
   different lengths, NaN or infinite probabilities, values outside ``[0, 1]``, thresholds outside
   ``[0, 1]``, and single-label rows that do not sum to 1 (logits passed by mistake?) unless you pass
-  ``rescale=True``, which rescales them (``normalise=`` is the deprecated old spelling).
+  ``rescale=True``, which rescales them.
 * A ratio with a zero denominator (precision of a class never predicted, recall of a class absent
   from the targets) is ``zero_division`` (default 0.0) without a warning; the report tables
   (:func:`per_class_metrics`, :func:`multilabel_per_label`) list such cases in their ``notes``.
@@ -32,21 +32,17 @@ Example:
     (0.75, 0.5, 1.0)
 """
 from .calibration import ReliabilityData, expected_calibration_error, reliability_curve
-from .multilabel import (LabelMetrics, _ml_pred, _multilabel_accuracy, hamming_loss, multilabel_f1,  # noqa: F401
-                         multilabel_per_label, multilabel_roc_auc, subset_accuracy)
-from .named import _NAMED, _NAMED_MULTILABEL, resolve_metrics  # noqa: F401
-from .ranking import (_binary_ap, _binary_auc, _cumulative_counts, _require_both_classes,  # noqa: F401
-                      average_precision, per_class_auc, precision_recall_curve, roc_auc, roc_curve)
+from .multilabel import (LabelMetrics, hamming_loss, multilabel_f1, multilabel_per_label, multilabel_roc_auc,
+                         subset_accuracy)
+from .named import resolve_metrics
+from .ranking import average_precision, per_class_auc, precision_recall_curve, roc_auc, roc_curve
 from .report import classification_report_df
-from .single_label import (ClassMetrics, _averaged, accuracy, balanced_accuracy, confusion_matrix,  # noqa: F401
+from .single_label import (ClassMetrics, accuracy, balanced_accuracy, confusion_matrix,
                            f1_score, log_loss, macro_f1, per_class_metrics, precision, predict_labels, recall,
                            top_k_accuracy)
 from .thresholds import ThresholdSweep, binary_metrics_at, threshold_sweep
 from .validation import (UndefinedMetricWarning, check_binary_scores, check_finite_probs, check_lengths,
                          check_multilabel, check_single_label, check_threshold, safe_div, to_numpy)
-# the validators' old private names (imported by code written before they became public)
-from .validation import (_binary_scores, _check_finite_probs, _check_lengths, _check_threshold,  # noqa: F401
-                         _multilabel, _np, _safe_div, _single)
 
 __all__ = ["ClassMetrics", "LabelMetrics", "ReliabilityData", "ThresholdSweep", "UndefinedMetricWarning",
            "accuracy", "average_precision", "balanced_accuracy", "binary_metrics_at", "check_binary_scores",

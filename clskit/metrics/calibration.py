@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import check_binary_scores, check_single_label, renamed_kwarg, to_numpy
+from .validation import check_binary_scores, check_single_label, to_numpy
 
 
 @dataclass
@@ -24,7 +24,6 @@ class ReliabilityData:
         return float(np.sum(self.count * np.abs(self.accuracy - self.confidence)) / self.count.sum())
 
 
-@renamed_kwarg("normalise", "rescale")
 def reliability_curve(targets, probs, n_bins: int = 10, rescale: bool = False) -> ReliabilityData:
     """Data of a reliability diagram: are predictions made with confidence 0.8 right 80% of the time?
 
@@ -56,7 +55,6 @@ def reliability_curve(targets, probs, n_bins: int = 10, rescale: bool = False) -
     return ReliabilityData(mean_conf, frac, count[keep], edges, np.flatnonzero(keep))
 
 
-@renamed_kwarg("normalise", "rescale")
 def expected_calibration_error(targets, probs, n_bins: int = 15, rescale: bool = False) -> float:
     """ECE (Guo et al., 2017): ``sum_b |B_b|/N * |acc(B_b) - conf(B_b)|`` over equal-width confidence bins.
 

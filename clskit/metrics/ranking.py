@@ -5,7 +5,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .validation import check_binary_scores, check_single_label, renamed_kwarg, to_numpy
+from .validation import check_binary_scores, check_single_label, to_numpy
 
 # np.trapz became np.trapezoid in NumPy 2.0 (and the old name is deprecated there); the kit supports both
 _trapezoid = getattr(np, "trapezoid", None) or np.trapz
@@ -88,7 +88,6 @@ def per_class_auc(targets_onehot, probs, names: Sequence[str] | None = None,
     return aucs, notes
 
 
-@renamed_kwarg("normalise", "rescale")
 def roc_auc(targets, probs, average: str = "macro", rescale: bool = False) -> float:
     """Area under the ROC curve: the chance that a random positive scores above a random negative.
 
@@ -145,7 +144,6 @@ def precision_recall_curve(targets, scores, pos_label: int = 1) -> tuple[np.ndar
     return np.r_[prec[::-1], 1.0], np.r_[rec[::-1], 0.0], th[::-1]
 
 
-@renamed_kwarg("normalise", "rescale")
 def average_precision(targets, probs, average: str = "macro", rescale: bool = False) -> float:
     """Area under the precision-recall curve as a step sum, ``sum (R_n - R_{n-1}) P_n``.
 

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .validation import (UndefinedMetricWarning, check_single_label, check_threshold, renamed_kwarg, safe_div,
+from .validation import (UndefinedMetricWarning, check_single_label, check_threshold, safe_div,
                          to_numpy)
 
 
@@ -32,7 +32,6 @@ def predict_labels(probs, threshold: float | None = None) -> np.ndarray:
 
 
 # -- single-label metrics ------------------------------------------------------------------------
-@renamed_kwarg("normalise", "rescale")
 def accuracy(targets, probs, rescale: bool = False) -> float:
     """Fraction of samples whose highest-probability class equals the target.
 
@@ -46,7 +45,6 @@ def accuracy(targets, probs, rescale: bool = False) -> float:
     return float((p.argmax(1) == y).mean())
 
 
-@renamed_kwarg("normalise", "rescale")
 def confusion_matrix(targets, probs, normalize: str | None = None, threshold: float | None = None,
                      rescale: bool = False) -> np.ndarray:
     """Counts ``C[i, j]`` of samples of true class ``i`` predicted as class ``j``.
@@ -56,10 +54,9 @@ def confusion_matrix(targets, probs, normalize: str | None = None, threshold: fl
         probs: ``(N, K)`` probabilities (or ``(N,)`` positive-class scores for a binary task).
         normalize: ``None`` (counts), ``"true"`` (rows sum to 1: per-class recall on the diagonal),
             ``"pred"`` (columns sum to 1: precision on the diagonal) or ``"all"``. An empty row or
-            column normalises to zeros.
+            column normalizes to zeros.
         threshold: for a binary task, predict class 1 when ``p[:, 1] >= threshold`` instead of the argmax.
-        rescale: rescale probability rows that do not sum to 1 (instead of raising); the old
-            spelling ``normalise=`` still works but is deprecated (it read like ``normalize=``).
+        rescale: rescale probability rows that do not sum to 1 (instead of raising).
 
     Example:
         >>> confusion_matrix([0, 1, 1], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]).tolist()
@@ -80,7 +77,6 @@ def confusion_matrix(targets, probs, normalize: str | None = None, threshold: fl
     raise ValueError(f"normalize must be None, 'true', 'pred' or 'all'; got {normalize!r}")
 
 
-@renamed_kwarg("normalise", "rescale")
 def balanced_accuracy(targets, probs, rescale: bool = False) -> float:
     """Mean per-class recall over the classes present in the targets (1/K for a constant prediction).
 
@@ -94,7 +90,6 @@ def balanced_accuracy(targets, probs, rescale: bool = False) -> float:
     return float(np.mean(np.diag(cm)[present] / cm.sum(1)[present]))
 
 
-@renamed_kwarg("normalise", "rescale")
 def top_k_accuracy(targets, probs, k: int = 5, rescale: bool = False) -> float:
     """Fraction of samples whose target is among the ``k`` highest-probability classes.
 
@@ -130,7 +125,6 @@ class ClassMetrics:
     notes: list[str] = field(default_factory=list)
 
 
-@renamed_kwarg("normalise", "rescale")
 def per_class_metrics(targets, probs, threshold: float | None = None, zero_division: float = 0.0,
                       classes: Sequence[str] | None = None, rescale: bool = False) -> ClassMetrics:
     """Precision, recall and F1 of every class (one-vs-rest), from the confusion matrix.
@@ -177,7 +171,6 @@ def _averaged(kind: str, targets, probs, average: str, threshold, zero_division,
     raise ValueError(f"average must be 'macro', 'micro', 'weighted' or 'binary'; got {average!r}")
 
 
-@renamed_kwarg("normalise", "rescale")
 def precision(targets, probs, average: str = "macro", threshold: float | None = None,
               zero_division: float = 0.0, pos_label: int = 1, rescale: bool = False) -> float:
     """Of the samples predicted as a class, the fraction that truly belong to it, averaged over classes.
@@ -197,7 +190,6 @@ def precision(targets, probs, average: str = "macro", threshold: float | None = 
     return _averaged("precision", targets, probs, average, threshold, zero_division, pos_label, rescale)
 
 
-@renamed_kwarg("normalise", "rescale")
 def recall(targets, probs, average: str = "macro", threshold: float | None = None,
            zero_division: float = 0.0, pos_label: int = 1, rescale: bool = False) -> float:
     """Of the samples of a class, the fraction the model found (sensitivity, TPR), averaged over classes.
@@ -211,7 +203,6 @@ def recall(targets, probs, average: str = "macro", threshold: float | None = Non
     return _averaged("recall", targets, probs, average, threshold, zero_division, pos_label, rescale)
 
 
-@renamed_kwarg("normalise", "rescale")
 def f1_score(targets, probs, average: str = "macro", threshold: float | None = None,
              zero_division: float = 0.0, pos_label: int = 1, rescale: bool = False) -> float:
     """Harmonic mean of precision and recall, ``2PR / (P + R)``, averaged over classes.
@@ -230,7 +221,6 @@ def macro_f1(targets, probs) -> float:
     return f1_score(targets, probs, average="macro")
 
 
-@renamed_kwarg("normalise", "rescale")
 def log_loss(targets, probs, eps: float | None = None, rescale: bool = False) -> float:
     """Mean negative log-probability of the true class (cross-entropy); probabilities clipped to ``[eps, 1-eps]``.
 

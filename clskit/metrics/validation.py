@@ -7,9 +7,6 @@ outside ``[0, 1]``, and single-label rows that do not sum to 1 (logits passed by
 """
 from __future__ import annotations
 
-import functools
-import warnings
-
 import numpy as np
 
 from ..utils import to_numpy
@@ -17,23 +14,6 @@ from ..utils import to_numpy
 
 class UndefinedMetricWarning(UserWarning):
     """A metric was asked for in a setting where its value says nothing (as scikit-learn's warning)."""
-
-
-def renamed_kwarg(old: str, new: str):
-    """Accept the keyword ``old`` as a deprecated spelling of ``new`` (with a ``DeprecationWarning``)."""
-    def wrap(fn):
-        @functools.wraps(fn)
-        def inner(*args, **kwargs):
-            if old in kwargs:
-                if new in kwargs:
-                    raise TypeError(f"{fn.__name__}() got both {old}= and {new}=; pass only {new}=")
-                warnings.warn(f"{fn.__name__}({old}=...) is now {fn.__name__}({new}=...): {old}= rescaled "
-                              f"probability rows, not to be confused with confusion_matrix's normalize=",
-                              DeprecationWarning, stacklevel=2)
-                kwargs[new] = kwargs.pop(old)
-            return fn(*args, **kwargs)
-        return inner
-    return wrap
 
 
 def check_finite_probs(p: np.ndarray, what: str = "probs") -> None:
@@ -152,13 +132,3 @@ def safe_div(num, den, zero_division: float = 0.0):
     np.divide(num, den, out=out, where=den > 0)
     return out
 
-
-# the names these had when they were private (other modules and notebooks may still import them)
-_np = to_numpy
-_check_finite_probs = check_finite_probs
-_check_lengths = check_lengths
-_single = check_single_label
-_multilabel = check_multilabel
-_check_threshold = check_threshold
-_binary_scores = check_binary_scores
-_safe_div = safe_div

@@ -1,21 +1,20 @@
 """Model cards: size, compute and speed of the classic architectures beside their published accuracy.
 
 The measuring functions (:func:`~clskit.models.measure.count_flops`,
-:func:`~clskit.models.measure.measure_latency`, :func:`measure_model`) work on any model. ``benchmarks/model_cards.py`` runs them over AlexNet ... BEiT and caches the numbers in
+:func:`~clskit.models.measure.measure_latency`, :func:`measure_model`) work on any model.
+``benchmarks/model_cards.py`` runs them over AlexNet ... BEiT and caches the numbers in
 ``clskit/data/model_cards.json``; notebooks read that cache with :func:`load_model_cards` (measuring
 VGG or ViT-B on a laptop CPU takes minutes, too long for a lesson).
 """
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 
-from .measure import count_flops, count_parameters  # noqa: F401  (count_flops lived here)
-from .measure import measure_latency as _measure_latency
+from .measure import count_flops, count_parameters, measure_latency
 
 CARDS_PATH = Path(__file__).resolve().parent.parent / "data" / "model_cards.json"
 
@@ -30,20 +29,6 @@ COLUMNS = {
     "latency_b32_ms": "CPU latency at batch 32 (ms per image)",
     "top1": "published ImageNet-1k top-1 accuracy (%)",
 }
-
-
-def measure_latency(model: nn.Module, x: torch.Tensor, repeats: int = 5, warmup: int = 1) -> float:
-    """Deprecated: milliseconds per image from :func:`clskit.models.measure.measure_latency`.
-
-    The kit has one ``measure_latency`` (a dict with ``median_ms``, ``ms_per_image``, ...); this old
-    form returns its ``ms_per_image``. Use ``clskit.models.measure.measure_latency(model, x, n_iter=repeats)``.
-    """
-    warnings.warn("clskit.models.cards.measure_latency(model, x, repeats) is deprecated: use "
-                  "clskit.models.measure.measure_latency(model, x, n_iter=repeats)['ms_per_image'] "
-                  "(the same function as clskit.efficiency.measure_latency)", DeprecationWarning, stacklevel=2)
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1; got {repeats}")
-    return _measure_latency(model, x, n_iter=repeats, warmup=warmup)["ms_per_image"]
 
 
 def measure_model(model: nn.Module, input_size: int = 224, batch_sizes: tuple[int, ...] = (1, 32),
@@ -64,7 +49,7 @@ def measure_model(model: nn.Module, input_size: int = 224, batch_sizes: tuple[in
         n = repeats.get(b, 3) if isinstance(repeats, dict) else repeats
         if n < 1:
             raise ValueError(f"repeats must be at least 1; got {n}")
-        r = _measure_latency(model, torch.randn(b, 3, input_size, input_size), n_iter=n, warmup=1 if b == 1 else 0)
+        r = measure_latency(model, torch.randn(b, 3, input_size, input_size), n_iter=n, warmup=1 if b == 1 else 0)
         card[f"latency_b{b}_ms"] = r["ms_per_image"]
     return card
 

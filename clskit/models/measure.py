@@ -35,7 +35,7 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     if not trainable_only:
         for m in model.modules():
             w = getattr(m, "weight", None)
-            if callable(w) and not isinstance(w, torch.Tensor):  # quantised layers keep packed weights
+            if callable(w) and not isinstance(w, torch.Tensor):  # quantized layers keep packed weights
                 bias = m.bias()
                 n += w().numel() + (bias.numel() if bias is not None else 0)
     return n
@@ -96,7 +96,7 @@ def num_threads(n: int | None):
 
 
 def is_quantized(model: nn.Module) -> bool:
-    """Whether any tensor of the model's state is quantised (such models run on the CPU only)."""
+    """Whether any tensor of the model's state is quantized (such models run on the CPU only)."""
     return any(getattr(v, "is_quantized", False) for v in model.state_dict().values() if isinstance(v, torch.Tensor))
 
 
@@ -108,7 +108,7 @@ def measure_latency(model: nn.Module, input_shape: tuple[int, ...] | torch.Tenso
     untimed calls come first (the first call allocates memory and picks kernels).
 
     Args:
-        model: the network (moved to the CPU unless quantised, and put in eval mode).
+        model: the network (moved to the CPU unless quantized, and put in eval mode).
         input_shape: one image's shape ``(C, H, W)`` (a seeded random batch of ``batch_size`` is
             made), or a batch tensor ``(B, C, H, W)`` to time (then ``batch_size`` is ``B``).
         batch_size: images per call (with a shape).

@@ -125,14 +125,14 @@ def efficientnet_lite0(num_classes: int = 1000, pretrained: bool = False, in_cha
 
 @dataclass
 class Preprocess:
-    """A batch transform for a pretrained model: grey to RGB, resize, normalise.
+    """A batch transform for a pretrained model: grey to RGB, resize, normalize.
 
     Works on float batches ``(B, C, H, W)`` in ``[0, 1]`` (what the kit's loaders yield), so it can be
     passed as ``train_transform``/``eval_transform`` to :class:`~clskit.datasets.DataLoaders`.
 
     Args:
         size: output side length (square), or ``None`` to keep the input size.
-        mean, std: per-channel normalisation, ``(x - mean) / std``.
+        mean, std: per-channel normalization, ``(x - mean) / std``.
         in_chans: channels the model expects; one-channel input is repeated to match.
 
     Example:

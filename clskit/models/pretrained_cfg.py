@@ -12,7 +12,7 @@ def make_pretrained_cfg(*, mean: Sequence[float], std: Sequence[float], input_si
     :mod:`clskit.models.hub`), so :func:`~clskit.models.pretrained.preprocess_for` and the notebooks find the same keys on all.
 
     Args:
-        mean, std: per-channel normalisation of the weights' training data.
+        mean, std: per-channel normalization of the weights' training data.
         input_size: ``(C, H, W)`` the weights were trained at.
         label_names: the class names of the outputs (``None`` when the head is new).
         tag: which weights (``"in1k"``, ``"random init"``, a torchvision weights name).

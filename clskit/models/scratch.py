@@ -17,8 +17,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .measure import count_parameters  # noqa: F401  (the notebooks import it from here)
-
 
 def _pair(v: int | tuple[int, int], name: str) -> tuple[int, int]:
     pair = (v, v) if isinstance(v, int) else tuple(v)

@@ -15,13 +15,12 @@ sizes computes each embedding once.
 
 | module         | holds                                                                         |
 |----------------|-------------------------------------------------------------------------------|
-| ``freezing``   | ``head_name``, ``freeze_body``, ``unfreeze``, ``freeze_batchnorm``, :class:`FreezeBNCB`, ``discriminative_param_groups`` |
-| ``embeddings`` | ``features``, ``embed`` (cached), ``clear_embedding_cache``                   |
+| ``freezing``   | ``freeze_body``, ``unfreeze``, ``freeze_batchnorm``, :class:`FreezeBNCB`, ``discriminative_param_groups`` |
+| ``embeddings`` | ``pre_logits``, ``embed`` (cached), ``clear_embedding_cache``                 |
 | ``probe``      | ``linear_probe``, ``probe_to_linear``                                         |
 | ``strategies`` | ``train_transfer``, :class:`TransferResult`, ``sample_per_class`` |
 
-Every name is importable from ``clskit.transfer`` itself; ``predict_probs`` is
-:func:`clskit.inference.predict_probs`.
+Every name is importable from ``clskit.transfer`` itself.
 
 Example:
     >>> from clskit.datasets import load_dataset, split_dataset
@@ -29,16 +28,14 @@ Example:
     >>> res = train_transfer("linear_probe", tr, va, size=64)      # doctest: +SKIP
     >>> round(res.accuracy, 2)                                      # doctest: +SKIP
 """
-from ..utils import to_numpy as _np  # noqa: F401  (the old private helper's name)
-from .embeddings import (_EMBEDDINGS, _body_fingerprint, _fingerprint, clear_embedding_cache,  # noqa: F401
-                         dataset_fingerprint, embed, features)
-from .freezing import (_BN_TYPES, FreezeBNCallback, FreezeBNCB, discriminative_param_groups,  # noqa: F401
-                       freeze_batchnorm, freeze_body, head_name, set_frozen_bn_eval, unfreeze)
+from .embeddings import clear_embedding_cache, dataset_fingerprint, embed, pre_logits
+from .freezing import (FreezeBNCB, discriminative_param_groups, freeze_batchnorm, freeze_body, set_frozen_bn_eval,
+                       unfreeze)
 from .probe import linear_probe, probe_to_linear
-from .strategies import (STRATEGIES, TransferResult, per_class_indices, predict_probs,
-                         sample_per_class, train_transfer)
+from .strategies import (STRATEGIES, TransferResult, per_class_indices, sample_per_class,
+                         train_transfer)
 
-__all__ = ["STRATEGIES", "FreezeBNCB", "FreezeBNCallback", "TransferResult", "clear_embedding_cache",
-           "dataset_fingerprint", "discriminative_param_groups", "embed", "features",
-           "freeze_batchnorm", "freeze_body", "head_name", "linear_probe", "per_class_indices", "predict_probs",
-           "probe_to_linear", "sample_per_class", "set_frozen_bn_eval", "train_transfer", "unfreeze"]
+__all__ = ["STRATEGIES", "FreezeBNCB", "TransferResult", "clear_embedding_cache", "dataset_fingerprint",
+           "discriminative_param_groups", "embed", "freeze_batchnorm", "freeze_body",
+           "linear_probe", "per_class_indices", "pre_logits", "probe_to_linear", "sample_per_class",
+           "set_frozen_bn_eval", "train_transfer", "unfreeze"]

@@ -9,7 +9,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 
-from .freezing import head_name
+from ..models.heads import find_head
 
 # -- embeddings ---------------------------------------------------------------------------------
 _EMBEDDINGS: dict[str, torch.Tensor] = {}
@@ -49,25 +49,25 @@ def _remember_rows(rows_key: str, image_keys: list[str], out: torch.Tensor) -> N
 
 
 def _body_fingerprint(model: nn.Module) -> str:
-    head = head_name(model)
+    head = find_head(model)
     return _fingerprint(*[v for k, v in model.state_dict().items() if not k.startswith(head + ".")])[:_KEY_DIGITS]
 
 
-def features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def pre_logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The input of the model's head for a preprocessed batch: ``(B, D)`` embeddings.
 
-    timm models give it directly (``forward_head(..., pre_logits=True)``); for other models a hook
+    Named after timm's ``pre_logits``; timm models give it directly (``forward_head(..., pre_logits=True)``); for other models a hook
     catches what flows into the head layer.
 
     Example:
         >>> from clskit.models import create_model
-        >>> features(create_model("small_cnn", num_classes=2).eval(), torch.zeros(1, 3, 16, 16)).shape
+        >>> pre_logits(create_model("small_cnn", num_classes=2).eval(), torch.zeros(1, 3, 16, 16)).shape
         torch.Size([1, 128])
     """
     if hasattr(model, "forward_head") and hasattr(model, "forward_features"):
         return model.forward_head(model.forward_features(x), pre_logits=True)
     caught = {}
-    hook = model.get_submodule(head_name(model)).register_forward_pre_hook(
+    hook = model.get_submodule(find_head(model)).register_forward_pre_hook(
         lambda mod, args: caught.setdefault("x", args[0]))
     try:
         model(x)
@@ -82,7 +82,7 @@ def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_si
     the loop is :func:`clskit.inference.predict_logits`).
 
     Args:
-        model: a backbone with a head (the head itself is skipped, see :func:`features`).
+        model: a backbone with a head (the head itself is skipped, see :func:`pre_logits`).
         data: an :class:`~clskit.datasets.ImageDataset` or a float tensor ``(N, C, H, W)`` in ``[0, 1]``.
         transform: batch preprocessing (e.g. :func:`~clskit.models.pretrained.preprocess_for`).
         batch_size: images per forward pass (at 224 px a batch of 32 holds about 700 MB of activations).
@@ -135,7 +135,7 @@ def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_si
 
 
 def _forward(model: nn.Module, images: torch.Tensor, transform, batch_size: int, device) -> torch.Tensor:
-    """Embeddings of ``images`` in batches: the inference loop with :func:`features` as the forward pass."""
+    """Embeddings of ``images`` in batches: the inference loop with :func:`pre_logits` as the forward pass."""
     from ..inference import predict_logits
     from ..utils import default_device
 
@@ -148,7 +148,7 @@ def _forward(model: nn.Module, images: torch.Tensor, transform, batch_size: int,
 
 def _channels_last_features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     # a channels-last input batch runs the convolutions about 1.8x faster on CPU (EfficientNet-Lite0, 2 cores)
-    return features(model, x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x)
+    return pre_logits(model, x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x)
 
 
 def clear_embedding_cache() -> None:

@@ -8,19 +8,6 @@ from ..callbacks import Callback
 from ..models.heads import find_head
 from ..utils import BATCHNORM_TYPES
 
-_BN_TYPES = BATCHNORM_TYPES  # the old name
-
-
-def head_name(model: nn.Module) -> str:
-    """Dotted name of the model's final classifier layer: :func:`clskit.models.heads.find_head`.
-
-    Example:
-        >>> from clskit.models import create_model
-        >>> head_name(create_model("efficientnet_lite0", num_classes=3))
-        'classifier'
-    """
-    return find_head(model)
-
 
 # -- freezing -----------------------------------------------------------------------------------
 def freeze_body(model: nn.Module) -> nn.Module:
@@ -35,7 +22,7 @@ def freeze_body(model: nn.Module) -> nn.Module:
         >>> [n for n, p in m.named_parameters() if p.requires_grad]
         ['head.2.weight', 'head.2.bias']
     """
-    head = head_name(model)
+    head = find_head(model)
     for name, p in model.named_parameters():
         p.requires_grad_(name.startswith(head + "."))
     return model
@@ -66,7 +53,7 @@ def freeze_batchnorm(model: nn.Module) -> nn.Module:
 def set_frozen_bn_eval(model: nn.Module) -> int:
     """Put BatchNorm layers whose parameters are all frozen into eval mode; returns how many.
 
-    In train mode BatchNorm normalises with the batch's statistics and updates its running
+    In train mode BatchNorm normalizes with the batch's statistics and updates its running
     mean/variance even when its weights are frozen; a frozen pretrained layer should keep the
     statistics it learned on ImageNet (a batch of 8 images estimates them badly).
 
@@ -97,10 +84,6 @@ class FreezeBNCB(Callback):
         set_frozen_bn_eval(self.learn.model)
 
 
-# the old name (before the callbacks were all named *CB)
-FreezeBNCallback = FreezeBNCB
-
-
 # -- discriminative learning rates --------------------------------------------------------------
 def discriminative_param_groups(model: nn.Module, lr: float, n_groups: int = 3, div: float = 100.0) -> list[dict]:
     """Parameter groups with learning rates rising from the input to the head.
@@ -123,7 +106,7 @@ def discriminative_param_groups(model: nn.Module, lr: float, n_groups: int = 3, 
         raise ValueError(f"n_groups must be at least 2 (body and head); got {n_groups}")
     if not (lr > 0 and div >= 1):
         raise ValueError(f"lr must be positive and div at least 1; got lr={lr}, div={div}")
-    head = head_name(model)
+    head = find_head(model)
     head_params, body = [], []
     for name, p in model.named_parameters():
         if p.requires_grad:

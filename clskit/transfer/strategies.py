@@ -10,16 +10,16 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..inference import accuracy_of, predict_probs
+from ..inference import accuracy_of
 from ..transforms import Compose
 from ..utils import DEFAULTS, to_numpy
 from .embeddings import embed
-from .freezing import FreezeBNCB, discriminative_param_groups, freeze_batchnorm, freeze_body, head_name, unfreeze
+from ..models.heads import find_head
+from .freezing import FreezeBNCB, discriminative_param_groups, freeze_batchnorm, freeze_body, unfreeze
 from .probe import linear_probe, probe_to_linear
 
 STRATEGIES = ("linear_probe", "head", "fine_tune", "full", "scratch")
-__all__ = ["STRATEGIES", "TransferResult", "per_class_indices", "predict_probs",
-           "sample_per_class", "train_transfer"]
+__all__ = ["STRATEGIES", "TransferResult", "per_class_indices", "sample_per_class", "train_transfer"]
 
 
 @dataclass
@@ -149,7 +149,7 @@ def _transfer_model(strategy: str, k: int, backbone: str, size: int | None, scra
 def _set_probe_head(model: nn.Module, train, tfm: Callable, C: float):
     """Fit a linear probe on the frozen backbone's embeddings of ``train`` and make it the model's head."""
     probe = linear_probe(embed(model, train, transform=tfm), train.targets, C=C)
-    model.set_submodule(head_name(model), probe_to_linear(probe, train.num_classes))
+    model.set_submodule(find_head(model), probe_to_linear(probe, train.num_classes))
     return probe
 
 
@@ -204,7 +204,7 @@ def _valid_accuracy(strategy: str, model: nn.Module, valid, tfm: Callable) -> fl
         return accuracy_of(model, valid, tfm)
     # the trained backbone's features (channels-last batches, faster on CPU), then its head
     with torch.inference_mode():
-        logits = model.get_submodule(head_name(model))(embed(model, valid, transform=tfm, cache=False))
+        logits = model.get_submodule(find_head(model))(embed(model, valid, transform=tfm, cache=False))
     return float((logits.argmax(1) == valid.targets).float().mean())
 
 

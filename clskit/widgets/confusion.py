@@ -21,7 +21,7 @@ from ..metrics import check_single_label, confusion_matrix
 from ..png import gallery_png
 from .view import WidgetView
 
-_NORMALISE = {"counts": None, "recall (rows)": "true", "precision (columns)": "pred"}
+_NORMALIZE = {"counts": None, "recall (rows)": "true", "precision (columns)": "pred"}
 
 
 def cell_indices(targets, probs, true: int, pred: int) -> np.ndarray:
@@ -58,7 +58,7 @@ class ConfusionMatrixWidget(WidgetView):
     Attributes:
         selected: ``(true, pred)`` of the selected cell, or ``None``.
         shown_indices: sample indices in the gallery, most confident first.
-        matrix: the matrix as shown (counts or normalised), restricted to the filtered classes.
+        matrix: the matrix as shown (counts or normalized), restricted to the filtered classes.
         info: an HTML widget describing the selection.
         widget: the whole view (displayed by ``display(w)`` or as the last expression of a cell).
     """
@@ -79,7 +79,7 @@ class ConfusionMatrixWidget(WidgetView):
         self.selected: tuple[int, int] | None = None
         self.shown_indices = np.array([], dtype=np.int64)
 
-        self.normalise = W.ToggleButtons(options=list(_NORMALISE), value="counts", description="show",
+        self.normalize = W.ToggleButtons(options=list(_NORMALIZE), value="counts", description="show",
                                          style={"button_width": "130px"})
         self.class_filter = W.SelectMultiple(options=[(c, i) for i, c in enumerate(self.classes)],
                                              value=tuple(self._default_classes(max_classes)),
@@ -87,9 +87,9 @@ class ConfusionMatrixWidget(WidgetView):
         self.grid = W.GridBox(layout=W.Layout(grid_gap="1px"))
         self.info = W.HTML("Click a cell to see its images.")
         self.gallery = W.Image(format="png", layout=W.Layout(max_width="760px"))
-        self.normalise.observe(lambda _: self._refresh_grid(), names="value")
+        self.normalize.observe(lambda _: self._refresh_grid(), names="value")
         self.class_filter.observe(lambda _: self._build_grid(), names="value")
-        controls = W.HBox([self.normalise] + ([self.class_filter] if k > 2 else []))
+        controls = W.HBox([self.normalize] + ([self.class_filter] if k > 2 else []))
         # the grid keeps its full width (flex 0 0 auto) and the text wraps below it when the output area is
         # narrow; without this the HBox shrinks the grid and clips its last column (10 classes and more)
         self.info.layout = W.Layout(flex="1 1 200px", min_width="200px")
@@ -109,7 +109,7 @@ class ConfusionMatrixWidget(WidgetView):
         ds = getattr(dl, "dataset", None)
         unshuffled = not getattr(dl, "shuffle", False) and getattr(dl, "sampler", None) is None
         if ds is not None and hasattr(ds, "images") and len(ds.images) == len(targets) and unshuffled:
-            images = ds.images  # the raw images, before any normalising eval transform
+            images = ds.images  # the raw images, before any normalizing eval transform
         else:
             images = torch.cat([xb.cpu() for xb, _ in dl])
         return cls(images, targets, probs, getattr(learn.dls, "classes", None), **kwargs)
@@ -121,9 +121,9 @@ class ConfusionMatrixWidget(WidgetView):
 
     @property
     def matrix(self) -> np.ndarray:
-        """The matrix shown: counts or normalised over all classes (:func:`clskit.metrics.confusion_matrix`),
+        """The matrix shown: counts or normalized over all classes (:func:`clskit.metrics.confusion_matrix`),
         then restricted to the visible ones."""
-        cm = confusion_matrix(self.targets, self.probs, normalize=_NORMALISE[self.normalise.value]).astype(float)
+        cm = confusion_matrix(self.targets, self.probs, normalize=_NORMALIZE[self.normalize.value]).astype(float)
         v = self.visible_classes
         return cm[np.ix_(v, v)]
 
@@ -171,12 +171,12 @@ class ConfusionMatrixWidget(WidgetView):
         cm, v = self.matrix, self.visible_classes
         top = cm.max() if cm.max() > 0 else 1
         blues = colormaps["Blues"]
-        normalised = _NORMALISE[self.normalise.value] is not None
+        normalized = _NORMALIZE[self.normalize.value] is not None
         for a, i in enumerate(v):
             for b, j in enumerate(v):
                 val = cm[a, b]
                 btn = self.buttons[(i, j)]
-                btn.description = f"{val:.2f}" if normalised else str(int(val))
+                btn.description = f"{val:.2f}" if normalized else str(int(val))
                 btn.style.button_color = to_hex(blues(0.1 + 0.8 * val / top))
                 btn.style.text_color = "white" if val / top > 0.5 else "black"
                 btn.tooltip = f"true {self.classes[i]}, predicted {self.classes[j]}: {_images(int(self.counts[i, j]))}"

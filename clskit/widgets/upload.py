@@ -172,7 +172,7 @@ def tqdm_progress() -> ProgressFn:
 
 
 def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | None = None, size: int = 224,
-                       load_size: int | None = None, val: float = 0.25, seed: int = 0,
+                       load_size: int | None = None, valid: float = 0.25, seed: int = 0,
                        backbone: str = "efficientnet_lite0", C: float = 1.0,
                        progress: ProgressFn | bool | None = None) -> FolderResult:
     """The own-photos path in one call: folder -> split -> ``train_transfer("linear_probe")`` -> validation.
@@ -186,7 +186,7 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
         classes: the class folders to use (default: all).
         size: the side length the backbone sees (224: what EfficientNet-Lite0 was trained on).
         load_size: the side length photos are read at (default: ``size``).
-        val: fraction of each class held out for validation (stratified).
+        valid: fraction of each class held out for validation (stratified).
         seed: seeds the split.
         backbone: a pretrained model name.
         C: regularisation of the linear probe.
@@ -207,10 +207,11 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
     from ..models import create_model
     from ..models.pretrained import preprocess_for
     from ..stats import wilson_interval
-    from ..transfer import embed, head_name, train_transfer
+    from ..models.heads import find_head
+    from ..transfer import embed, train_transfer
 
-    if not 0 < val < 1:
-        raise ValueError(f"val is the fraction of photos held out and must lie between 0 and 1; got {val}")
+    if not 0 < valid < 1:
+        raise ValueError(f"valid is the fraction of photos held out and must lie between 0 and 1; got {valid}")
     if progress is True:
         progress = tqdm_progress()
     t0 = time.perf_counter()
@@ -221,23 +222,23 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
         small = [c for c, n in zip(photos.classes, counts) if n < 4]
         raise ValueError(f"class folder(s) {small} have fewer than 4 photos; add photos (20 or more per class "
                          "give a usable number) so that each class has some to train on and some to validate")
-    train, valid, _ = split_dataset(photos, val=val, test=0.0, seed=seed)
+    train, held_out, _ = split_dataset(photos, valid=valid, test=0.0, seed=seed)
     timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     if progress is not None:   # embed a chunk at a time to report progress; train_transfer finds them cached
         backbone_model = create_model(backbone, num_classes=len(photos.classes), pretrained=True)
         tfm = preprocess_for(backbone_model, size=size)
         embed_in_chunks(backbone_model, train, tfm, progress=progress, stage="embedding training photos")
-        embed_in_chunks(backbone_model, valid, tfm, progress=progress, stage="embedding validation photos")
+        embed_in_chunks(backbone_model, held_out, tfm, progress=progress, stage="embedding validation photos")
     timings["embed"] = time.perf_counter() - t1
-    r = train_transfer("linear_probe", train, valid, backbone=backbone, size=size, C=C, seed=seed)
+    r = train_transfer("linear_probe", train, held_out, backbone=backbone, size=size, C=C, seed=seed)
     # the validation probabilities: the cached embeddings through the probe's head
     with torch.inference_mode():
-        logits = r.model.get_submodule(head_name(r.model))(embed(r.model, valid, transform=r.transform))
+        logits = r.model.get_submodule(find_head(r.model))(embed(r.model, held_out, transform=r.transform))
     probs = activation(logits.float())
-    correct = round(r.accuracy * len(valid))
-    return FolderResult(list(photos.classes), r.model, r.transform, train, valid, probs, r.accuracy,
-                        wilson_interval(correct, len(valid)), time.perf_counter() - t0, backbone, timings)
+    correct = round(r.accuracy * len(held_out))
+    return FolderResult(list(photos.classes), r.model, r.transform, train, held_out, probs, r.accuracy,
+                        wilson_interval(correct, len(held_out)), time.perf_counter() - t0, backbone, timings)
 
 
 def _top_html(row: dict) -> str:
@@ -315,7 +316,7 @@ class FolderTrainer(WidgetView):
     Args:
         folder: one sub-folder of photos per class.
         export_to: where to save the trained model (``export_model``).
-        classes, size, val, seed: as for :func:`train_folder_probe`.
+        classes, size, valid, seed: as for :func:`train_folder_probe`.
 
     Attributes:
         button, progress (``IntProgress``), status (HTML), result (a :class:`FolderResult` after
@@ -324,11 +325,11 @@ class FolderTrainer(WidgetView):
     """
 
     def __init__(self, folder: str | os.PathLike, export_to: str | os.PathLike = "my_model.pt", *,
-                 classes: Sequence[str] | None = None, size: int = 224, val: float = 0.25, seed: int = 0):
+                 classes: Sequence[str] | None = None, size: int = 224, valid: float = 0.25, seed: int = 0):
         import ipywidgets as W
 
         self.folder, self.export_to = Path(folder), Path(export_to)
-        self.options = dict(classes=classes, size=size, val=val, seed=seed)
+        self.options = dict(classes=classes, size=size, valid=valid, seed=seed)
         self.result: FolderResult | None = None
         self.confusion = self.classifier = None
         self.button = W.Button(description="train", button_style="primary", tooltip="train a linear probe on the folder")

@@ -1,4 +1,4 @@
-"""Post-training int8 quantisation: dynamic (Linear layers) and static (FX graph mode, calibrated)."""
+"""Post-training int8 quantization: dynamic (Linear layers) and static (FX graph mode, calibrated)."""
 from __future__ import annotations
 
 import copy
@@ -12,8 +12,8 @@ import torch.nn as nn
 
 @contextmanager
 def _quiet_quantization_warnings():
-    # torch.ao.quantization warns that it is deprecated in favour of torchao; it still works on
-    # this torch (2.14) and torchao is not installed. Keep the message out of every notebook cell.
+    # torch.ao.quantization warns that it is deprecated in favour of torchao, which the kit does not
+    # install; the warning says nothing a learner can act on, so keep it out of every notebook cell.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*torch.ao.quantization is deprecated.*")
         warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*deprecated.*")
@@ -23,7 +23,7 @@ def _quiet_quantization_warnings():
 
 
 def quantize_dynamic(model: nn.Module, layers: tuple[type, ...] = (nn.Linear,)) -> nn.Module:
-    """Dynamic int8 quantisation: weights of ``layers`` stored as int8, activations quantised on the fly.
+    """Dynamic int8 quantization: weights of ``layers`` stored as int8, activations quantized on the fly.
 
     Only Linear (and LSTM) layers are supported by PyTorch's dynamic mode, so for a CNN it shrinks
     the classifier head only; use :func:`quantize_static` for the convolutions.
@@ -41,7 +41,7 @@ def quantize_dynamic(model: nn.Module, layers: tuple[type, ...] = (nn.Linear,)) 
 
 def quantize_static(model: nn.Module, calibration: Iterable, num_batches: int = 8,
                     backend: str = "x86") -> nn.Module:
-    """Static int8 quantisation with FX graph mode: fuse conv-BN-ReLU, calibrate, convert.
+    """Static int8 quantization with FX graph mode: fuse conv-BN-ReLU, calibrate, convert.
 
     Observers record the range of every activation on a few calibration batches; then weights and
     activations are stored as int8 with those scales, so the convolutions run int8 kernels.
@@ -63,7 +63,7 @@ def quantize_static(model: nn.Module, calibration: Iterable, num_batches: int = 
     from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
     if backend not in torch.backends.quantized.supported_engines:
-        raise ValueError(f"quantisation backend {backend!r} is not available here; "
+        raise ValueError(f"quantization backend {backend!r} is not available here; "
                          f"supported: {torch.backends.quantized.supported_engines}")
     batches = [b[0] if isinstance(b, (tuple, list)) else b for _, b in zip(range(num_batches), calibration)]
     if not batches:
@@ -75,7 +75,7 @@ def quantize_static(model: nn.Module, calibration: Iterable, num_batches: int = 
             prepared = prepare_fx(float_model, get_default_qconfig_mapping(backend), example_inputs=(batches[0].cpu(),))
         except Exception as e:
             raise ValueError(f"torch.fx could not trace {type(model).__name__} ({type(e).__name__}: {e}); static "
-                             "quantisation needs a traceable model (no data-dependent Python control flow)") from None
+                             "quantization needs a traceable model (no data-dependent Python control flow)") from None
         with torch.no_grad():
             for xb in batches:
                 prepared(xb.cpu())
