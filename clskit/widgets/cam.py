@@ -22,6 +22,7 @@ import torch
 import torch.nn as nn
 
 from ..interpret import explain, overlay
+from ._html import esc
 from ._image import array_to_png
 
 PREDICTED = -1  # the class dropdown's value for "explain the predicted class"
@@ -121,10 +122,10 @@ class CAMViewer:
         explained = self.classes[target]
         self.heatmap = self.map_for(i, target, self.method.value)
         self.image.value = array_to_png(overlay(self.images[i], self.heatmap, alpha=self.alpha.value), self.scale)
-        rows = "".join(f"<tr><td>{c}</td><td style='text-align:right'>{p:.1%}</td></tr>" for c, p in self.top_predictions)
-        truth = "" if self.targets is None else f"<p>true class: <b>{self.classes[int(self.targets[self.index.value])]}</b></p>"
+        rows = "".join(f"<tr><td>{esc(c)}</td><td style='text-align:right'>{p:.1%}</td></tr>" for c, p in self.top_predictions)
+        truth = "" if self.targets is None else f"<p>true class: <b>{esc(self.classes[int(self.targets[self.index.value])])}</b></p>"
         self.info.value = (f"<div style='padding-left:1em'>{truth}<p>top predictions</p><table>{rows}</table>"
-                           f"<p>map explains: <b>{explained}</b> ({self.method.value})</p></div>")
+                           f"<p>map explains: <b>{esc(explained)}</b> ({esc(self.method.value)})</p></div>")
 
     def _ipython_display_(self):
         from IPython.display import display

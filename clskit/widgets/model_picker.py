@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from ..models.cards import COLUMNS, load_model_cards, plot_cards
+from ._html import esc
 
 DEFAULT = ("AlexNet", "VGG-16", "ResNet-50", "MobileNet-V3-L", "EfficientNet-B0", "ViT-B/16", "DeiT-S", "Swin-T")
 AXES = ("latency_b1_ms", "latency_b32_ms", "params_m", "gflops")
@@ -55,8 +56,8 @@ class ModelPicker:
         import matplotlib.pyplot as plt
 
         cols = ["params_m", "gflops", "latency_b1_ms", "latency_b32_ms", "top1"]
-        head = "".join(f"<th>{c}</th>" for c in ["model"] + cols)
-        body = "".join("<tr><td>{}</td>{}</tr>".format(r["name"], "".join(f"<td>{r[c]:.1f}</td>" for c in cols))
+        head = "".join(f"<th>{esc(c)}</th>" for c in ["model"] + cols)
+        body = "".join("<tr><td>{}</td>{}</tr>".format(esc(r["name"]), "".join(f"<td>{r[c]:.1f}</td>" for c in cols))
                        for r in sorted(self.rows, key=lambda r: r[self.x_axis.value]))
         self.table.value = f"<table style='font-size:90%'><tr>{head}</tr>{body}</table>"
         fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=80)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..metrics import classification_report_df
+from ._html import esc
 
 __all__ = ["ReportWidget", "classification_report_df"]
 
@@ -41,7 +42,7 @@ class ReportWidget:
         self.table = W.HTML()
         summary = " · ".join(f"{k} {v:.3f}" for k, v in self.full.attrs["summary"].items())
         self.notes = list(self.full.attrs["notes"])
-        notes = "".join(f"<li>{n}</li>" for n in self.notes)
+        notes = "".join(f"<li>{esc(n)}</li>" for n in self.notes)
         self.footer = W.HTML(f"<div style='font-size:12px'>{summary}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
         self.sort_by.observe(lambda _: self.update(), names="value")
         self.ascending.observe(lambda _: self.update(), names="value")
@@ -62,7 +63,8 @@ class ReportWidget:
             self.df = self.full.sort_index(ascending=asc)
         else:
             self.df = self.full.sort_values(col, ascending=asc, kind="stable", na_position="last")
-        self.table.value = self.df.round(3).to_html(border=0, na_rep="n/a")
+        self.table.value = self.df.round(3).to_html(border=0, na_rep="n/a", escape=True)   # class names are user text
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
