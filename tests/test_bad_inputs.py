@@ -375,3 +375,60 @@ def test_damaged_file_error_names_the_file_not_its_absolute_path(tmp_path, monke
         read_image(p)
     assert str(e.value).startswith("photo.jpg is truncated or damaged") and str(tmp_path) not in str(e.value)
     assert "image file photo.jpg" in e.value.reason
+
+
+# -- images of extreme shape ------------------------------------------------------------------------
+_STRIP_SCRIPT = r"""
+import io, resource, sys, warnings
+from pathlib import Path
+import torch
+from PIL import Image
+from clskit.datasets.folders import load_image_folder
+from clskit.datasets.images import read_image
+from clskit.models import create_model
+from clskit.models.pretrained import Preprocess
+from clskit.predict import Predictor
+from clskit.widgets.upload import image_from_bytes
+
+root = Path(sys.argv[1])
+pred = Predictor(create_model("small_cnn", num_classes=2, widths=(8,)), ["strips", "squares"], Preprocess(size=32))
+upload = (root / "strips" / "wide.png").read_bytes()
+read_image(root / "squares" / "0.png", 32)                       # warm up every code path once
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss       # peak resident memory so far, in kB
+ds = load_image_folder(root, size=32)
+squashed = load_image_folder(root, size=32, resize="squash")
+rows = pred.predict(root, k=1)
+up = image_from_bytes(upload, size=32)
+grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+print(len(ds), tuple(ds.image_shape), len(squashed), len(rows), tuple(up.shape), f"{grown:.0f}")
+print(ds.images[ds.targets == 1].float().mean((0, 2, 3)).round().tolist())
+"""
+
+
+def test_images_of_extreme_aspect_ratio_are_cropped_first_in_bounded_memory(tmp_path):
+    # a 1,000,000x1 PNG is 3 kB; resized whole before the centre crop it would take 3 GB
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    root = tmp_path / "photos"
+    (root / "strips").mkdir(parents=True)
+    (root / "squares").mkdir()
+    Image.new("RGB", (1_000_000, 1), (200, 20, 40)).save(root / "strips" / "wide.png")
+    Image.new("RGB", (1, 1_000_000), (200, 20, 40)).save(root / "strips" / "tall.png")
+    Image.new("RGB", (48, 40), (10, 120, 250)).save(root / "squares" / "0.png")
+    assert (root / "strips" / "wide.png").stat().st_size < 10_000
+    before = _snapshot(root)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    out = subprocess.run([sys.executable, "-c", _STRIP_SCRIPT, str(root)], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    counts, colours = out.stdout.strip().splitlines()
+    # every strip is read (folder, squashed folder, Predictor, upload), at the asked size, in its colour
+    assert counts.startswith("3 (3, 32, 32) 3 3 (3, 32, 32)"), counts
+    assert colours == "[200.0, 20.0, 40.0]", colours
+    grown_mb = float(counts.split()[-1])
+    assert grown_mb < 150, f"reading the strips raised peak memory by {grown_mb:.0f} MB"
+    assert _snapshot(root) == before
