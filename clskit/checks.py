@@ -1,6 +1,8 @@
 """Early checks that turn a library's traceback into an error a learner can act on.
 
 - :func:`resolve_device`: ``device="cuda"`` on a machine without a GPU says so and suggests ``device=None``;
+- :func:`check_lr`: a learning rate that is a positive number; :func:`warn_missing_classes`: a class
+  with no training image is named before a fit;
 - :func:`check_class_names`: class names for every probability column, no class silently dropped;
 - :func:`check_pixel_scale` and :func:`checked_channels`: images handed to a trained model (float
   pixels in ``[0, 1]``, not 0-255; the channels its first convolution takes);
@@ -100,6 +102,51 @@ def check_outputs(preds: torch.Tensor, num_classes: int | None, targets: torch.T
         raise ValueError(f"the model outputs {k} scores per image but the data has {num_classes} "
                          f"{'labels' if multilabel else 'classes'}; build it with create_model(..., "
                          f"num_classes={num_classes}) (or replace its head for {num_classes} classes)")
+
+
+def check_lr(lr, arg: str = "lr") -> float:
+    """A learning rate must be a finite number above 0.
+
+    Example:
+        >>> check_lr(0)
+        Traceback (most recent call last):
+        ...
+        ValueError: lr must be positive (the learning rate: a step size such as 1e-3); got 0. Pass lr=1e-3, or run learn.lr_find() to choose one
+    """
+    import math
+    import numbers
+
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"{arg} must be a number such as 1e-3; got {lr!r} (a {type(lr).__name__})")
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"{arg} must be positive (the learning rate: a step size such as 1e-3); got {lr}. "
+                         f"Pass {arg}=1e-3, or run learn.lr_find() to choose one")
+    return float(lr)
+
+
+def warn_missing_classes(dls) -> None:
+    """Warn when the training set has no image of some class: the model can never learn to predict it.
+
+    Example:
+        >>> import warnings; from clskit.datasets import ImageDataset, DataLoaders
+        >>> ds = ImageDataset(torch.zeros(4, 1, 8, 8), torch.tensor([0, 0, 1, 1]), ["a", "b", "c"])
+        >>> with warnings.catch_warnings(record=True) as w:
+        ...     warnings.simplefilter("always"); warn_missing_classes(DataLoaders.from_datasets(ds, ds))
+        >>> str(w[0].message)[:55]
+        "the training set has no images of class 'c' (index 2): "
+    """
+    import warnings
+
+    ds = getattr(getattr(dls, "train", None), "dataset", None)
+    classes = getattr(ds, "classes", None)
+    if not classes or not hasattr(ds, "class_counts") or getattr(dls, "multilabel", False):
+        return
+    missing = [(i, c) for i, (c, n) in enumerate(zip(classes, ds.class_counts())) if n == 0]
+    if missing:
+        names = ", ".join(f"{c!r} (index {i})" for i, c in missing)
+        warnings.warn(f"the training set has no images of class {names}: the model can never learn to predict "
+                      f"{'it' if len(missing) == 1 else 'them'}. Add images of that class to the training split "
+                      "(a stratified split_dataset keeps every class), or drop the class", UserWarning, stacklevel=4)
 
 
 def check_class_names(classes, k: int, what: str = "classes") -> list[str]:
@@ -205,6 +252,7 @@ class FirstBatchCheckCB(Callback):
     run_in_lr_find = True
 
     def before_fit(self):
+        warn_missing_classes(self.learn.dls)
         self._checked, self._handles, self._state = False, [], {"done": False}
         # the first convolution that runs (whichever module it is) receives the images
         self._handles = [m.register_forward_pre_hook(_first_conv_hook(self._state)) for m in _convs(self.learn.model)]

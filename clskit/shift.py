@@ -232,19 +232,31 @@ def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_si
     bns = [m for m in model.modules() if isinstance(m, BATCHNORM_TYPES)]
     if not bns:
         raise ValueError(f"{type(model).__name__} has no BatchNorm layers; AdaBN only changes BatchNorm statistics")
+    from .checks import checked_channels
+
     images = data.images if hasattr(data, "images") else torch.as_tensor(data)
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"adapt_bn needs target-domain images (N, C, H, W) with N >= 1; got shape "
+                         f"{tuple(images.shape)}. With no images it would reset the statistics to nothing; pass "
+                         "the unlabelled target images (a few hundred give stable statistics)")
     device = next(model.parameters()).device
     model.eval()
     saved = [bn.momentum for bn in bns]
+    stats = [copy.deepcopy(bn.state_dict()) for bn in bns]   # put back if the images turn out unusable
     for bn in bns:
         bn.reset_running_stats()
         bn.momentum = None  # cumulative moving average: every batch counts equally
         bn.train()
     try:
-        for start in range(0, len(images), batch_size):
-            x = images[start:start + batch_size]
-            x = x.float().div(255) if x.dtype == torch.uint8 else x.float()
-            model(transform(x).to(device) if transform is not None else x.to(device))
+        with checked_channels(model, "data"):
+            for start in range(0, len(images), batch_size):
+                x = images[start:start + batch_size]
+                x = x.float().div(255) if x.dtype == torch.uint8 else x.float()
+                model(transform(x).to(device) if transform is not None else x.to(device))
+    except BaseException:
+        for bn, state in zip(bns, stats):
+            bn.load_state_dict(state)
+        raise
     finally:
         for bn, m in zip(bns, saved):
             bn.momentum = m

@@ -25,12 +25,17 @@ def split_indices(targets, val: float = 0.15, test: float = 0.15, *, stratify: b
     """
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
+    from ..utils import check_seed
+
+    seed = check_seed(seed)
     y = np.asarray(targets)
     n = len(y)
     if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
         raise ValueError(f"val and test must be fractions in [0, 1) that sum below 1; got val={val}, test={test}")
     if n < 3:
         raise ValueError(f"need at least 3 samples to split into train/val/test; got {n}")
+    if groups is None:
+        _check_split_sizes(y, val, test, stratify)
     idx = np.arange(n)
     if groups is not None:
         groups = np.asarray(groups)
@@ -57,6 +62,29 @@ def split_indices(targets, val: float = 0.15, test: float = 0.15, *, stratify: b
     rest, te = cut(idx, test)
     tr, va = cut(rest, val / (1 - test) if test < 1 else 0)
     return np.sort(tr), np.sort(va), np.sort(te)
+
+
+def _check_split_sizes(y: np.ndarray, val: float, test: float, stratify: bool) -> None:
+    """The sizes the cuts below will give (scikit-learn rounds a test part up, the rest down); a clear
+    error when one comes out empty, or too small to hold one image of each class when stratified."""
+    import math
+
+    n_test = math.ceil(test * len(y)) if test else 0
+    rest = len(y) - n_test
+    n_val = math.ceil(val / (1 - test) * rest) if val else 0
+    sizes = {"train": rest - n_val, "val": n_val, "test": n_test}
+    fix = ("lower val/test, or use more images" if sizes["train"] < 1 else
+           "raise it, or pass 0 to leave that split out")
+    for name, size in sizes.items():
+        if size < 1 and (name == "train" or (val if name == "val" else test)):
+            raise ValueError(f"val={val}, test={test} leave the {name} split empty for {len(y)} images "
+                             f"(train {sizes['train']}, val {n_val}, test {n_test}); {fix}")
+    k = len(np.unique(_strat_key(y))) if stratify else 0
+    for name, size, frac in (("test", n_test, test), ("val", n_val, val)):
+        if frac and k and size < k and np.bincount(np.unique(_strat_key(y), return_inverse=True)[1]).min() >= 2:
+            raise ValueError(f"{name}={frac} gives {size} of {len(y)} images to the {name} split, fewer than the {k} "
+                             f"classes a stratified split puts in it; raise {name} to at least {k / len(y):.2f}, "
+                             "or pass stratify=False")
 
 
 def _strat_key(y: np.ndarray) -> np.ndarray:

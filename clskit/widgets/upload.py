@@ -92,7 +92,7 @@ def classify_photos(predictor, files: Sequence[tuple[str, bytes]], k: int = 3) -
         >>> classify_photos(predictor, [("dog.jpg", data)], k=2)[0]["top"]      # doctest: +SKIP
         [('English springer', 0.97), ('golf ball', 0.01)]
     """
-    size = getattr(predictor.transform, "size", None) or 224
+    size = predictor.read_size   # what Predictor.predict reads files at: the exported model's image size
     rows = []
     for name, data in files:
         try:
