@@ -1,6 +1,8 @@
 """Train / validation / test splits that keep class proportions (and groups) intact."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .base import ImageDataset
@@ -35,14 +37,14 @@ def split_indices(targets, val: float = 0.15, test: float = 0.15, *, stratify: b
     if n < 3:
         raise ValueError(f"need at least 3 samples to split into train/val/test; got {n}")
     if groups is None:
-        _check_split_sizes(y, val, test, stratify)
+        _check_split_sizes(y, val, test)
     idx = np.arange(n)
     if groups is not None:
         groups = np.asarray(groups)
         if len(groups) != n:
             raise ValueError(f"groups has {len(groups)} entries for {n} targets")
 
-        def cut(ix, frac):
+        def cut(ix, frac, name="test", asked=test):
             if frac == 0:
                 return ix, ix[:0]
             g = GroupShuffleSplit(n_splits=1, test_size=frac, random_state=seed)
@@ -51,24 +53,27 @@ def split_indices(targets, val: float = 0.15, test: float = 0.15, *, stratify: b
     else:
         strat = _strat_key(y) if stratify else None
 
-        def cut(ix, frac):
+        def cut(ix, frac, name="test", asked=test):
             if frac == 0:
                 return ix, ix[:0]
             s = None if strat is None else strat[ix]
             if s is not None and np.bincount(np.unique(s, return_inverse=True)[1]).min() < 2:
                 s = None  # a class with one sample cannot be stratified; fall back to a random cut
+            size, k = math.ceil(frac * len(ix)), 0 if s is None else len(np.unique(s))
+            if size < k:   # scikit-learn's rule, said with the argument to change
+                raise ValueError(f"{name}={asked} gives {size} of {n} images to the {name} split, fewer than the {k} "
+                                 f"classes a stratified split puts in it; raise {name} to at least {k / n:.2f}, "
+                                 "or pass stratify=False")
             return train_test_split(ix, test_size=frac, random_state=seed, stratify=s)
 
     rest, te = cut(idx, test)
-    tr, va = cut(rest, val / (1 - test) if test < 1 else 0)
+    tr, va = cut(rest, val / (1 - test) if test < 1 else 0, "val", val)
     return np.sort(tr), np.sort(va), np.sort(te)
 
 
-def _check_split_sizes(y: np.ndarray, val: float, test: float, stratify: bool) -> None:
-    """The sizes the cuts below will give (scikit-learn rounds a test part up, the rest down); a clear
-    error when one comes out empty, or too small to hold one image of each class when stratified."""
-    import math
-
+def _check_split_sizes(y: np.ndarray, val: float, test: float) -> None:
+    """The sizes the cuts below will give (scikit-learn rounds a test part up, the rest down): a clear
+    error when one comes out empty."""
     n_test = math.ceil(test * len(y)) if test else 0
     rest = len(y) - n_test
     n_val = math.ceil(val / (1 - test) * rest) if val else 0
@@ -79,12 +84,6 @@ def _check_split_sizes(y: np.ndarray, val: float, test: float, stratify: bool) -
         if size < 1 and (name == "train" or (val if name == "val" else test)):
             raise ValueError(f"val={val}, test={test} leave the {name} split empty for {len(y)} images "
                              f"(train {sizes['train']}, val {n_val}, test {n_test}); {fix}")
-    k = len(np.unique(_strat_key(y))) if stratify else 0
-    for name, size, frac in (("test", n_test, test), ("val", n_val, val)):
-        if frac and k and size < k and np.bincount(np.unique(_strat_key(y), return_inverse=True)[1]).min() >= 2:
-            raise ValueError(f"{name}={frac} gives {size} of {len(y)} images to the {name} split, fewer than the {k} "
-                             f"classes a stratified split puts in it; raise {name} to at least {k / len(y):.2f}, "
-                             "or pass stratify=False")
 
 
 def _strat_key(y: np.ndarray) -> np.ndarray:
