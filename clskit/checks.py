@@ -117,7 +117,7 @@ def check_lr(lr, arg: str = "lr") -> float:
     import numbers
 
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise TypeError(f"{arg} must be a number such as 1e-3; got {lr!r} (a {type(lr).__name__})")
+        raise TypeError(f"{arg} must be a number such as 1e-3; got {lr!r} (a {type(lr).__name__}). Pass {arg}=1e-3")
     if not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"{arg} must be positive (the learning rate: a step size such as 1e-3); got {lr}. "
                          f"Pass {arg}=1e-3, or run learn.lr_find() to choose one")
@@ -161,9 +161,10 @@ def check_class_names(classes, k: int, what: str = "classes") -> list[str]:
     names = [str(c) for c in classes]
     if len(names) != k:
         shown = names if len(names) <= 12 else names[:12] + ["..."]
+        one = "class" if what == "classes" else "label"
         raise ValueError(f"{what} has {len(names)} names ({shown}) but the probabilities have {k} columns, so a "
-                         f"{what.rstrip('s') if what != 'classes' else 'class'} would vanish from the view; pass one "
-                         f"name per column, in column order (e.g. learn.dls.classes), or {what}=None to number them")
+                         f"{one} would vanish from the view; pass one name per column, in column order "
+                         f"(e.g. learn.dls.classes), or {what}=None to number them")
     return names
 
 
@@ -200,7 +201,7 @@ def checked_channels(model: nn.Module, arg: str = "x"):
         ...     conv(torch.zeros(1, 1, 8, 8))
         Traceback (most recent call last):
         ...
-        ValueError: x has 1 channel(s) but the model's first layer expects 3 (a model trained on colour images); convert them: x.expand(-1, 3, -1, -1) for grey images, as Predictor.predict does for files
+        ValueError: x has 1 channel(s) but the model's first layer expects 3 (a model trained on colour images); convert them: x.expand(-1, 3, -1, -1) for grey images
     """
     state = {"done": False, "arg": arg}
     handles = [m.register_forward_pre_hook(_first_conv_hook(state)) for m in _convs(model)]
@@ -231,8 +232,8 @@ def _first_conv_hook(state: dict):
         c = x.shape[1] if x.ndim == batched else x.shape[0] if x.ndim == batched - 1 else None
         want = module.in_channels
         if c is not None and c != want and "arg" in state:  # images for a trained model: convert them
-            how = (f"{state['arg']}.expand(-1, {want}, -1, -1) for grey images, as Predictor.predict does for files"
-                   if c == 1 else f"give them {want} channel(s), as the model was trained on")
+            how = (f"{state['arg']}.expand(-1, {want}, -1, -1) for grey images" if c == 1
+                   else f"give them the {want} channel(s) the model was trained on")
             colour = " (a model trained on colour images)" if want == 3 else ""
             raise ValueError(f"{state['arg']} has {c} channel(s) but the model's first layer expects {want}{colour}; "
                              f"convert them: {how}")
