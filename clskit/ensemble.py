@@ -45,6 +45,11 @@ class Ensemble(nn.Module):
         super().__init__()
         if len(models) == 0:
             raise ValueError("an Ensemble needs at least one model")
+        for i, m in enumerate(models):
+            if not isinstance(m, nn.Module):
+                inner = " (a Learner: pass learner.model, e.g. Ensemble([l.model for l in learners]))" \
+                    if isinstance(getattr(m, "model", None), nn.Module) else ""
+                raise TypeError(f"models[{i}] is a {type(m).__name__}, not a torch.nn.Module{inner}")
         self.members = nn.ModuleList(models)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

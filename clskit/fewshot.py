@@ -136,6 +136,18 @@ def evaluate_episodes(embeddings, targets, *, n_way: int = 5, k_shot: int = 1, n
         1.0
     """
     x, y = to_numpy(embeddings), to_numpy(targets)
+    for arg, value in (("n_way", n_way), ("k_shot", k_shot), ("n_query", n_query), ("episodes", episodes)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{arg} must be a whole number of at least 1; got {value!r}"
+                             + (" (a 0-shot episode has no labelled image to build a prototype from)"
+                                if arg == "k_shot" else ""))
+    if x.ndim != 2 or len(x) != len(y):
+        raise ValueError(f"embeddings (shape {x.shape}) and targets ({len(y)} labels) must describe the same images: "
+                         "one (D,) embedding row per label; embed the images the labels belong to")
+    if not np.isfinite(x).all():
+        bad = np.flatnonzero(~np.isfinite(x).all(1))
+        raise ValueError(f"embeddings hold NaN or infinite values in {len(bad)} row(s) (first: {bad[0]}); "
+                         "recompute them (a NaN in the model's weights or inputs?) or drop those rows")
     rng = np.random.default_rng(seed)
     accs = np.empty(episodes)
     for e in range(episodes):

@@ -21,11 +21,11 @@ import torch.nn as nn
 from .callbacks import (AFTER_EVEN_IF_CANCELLED, CANCEL, Callback, DeviceCB, LiveCurvesCB, MixedPrecisionCB, ProgressCB, Recorder,
                         SchedulerCB, TerminateOnNaNCB)
 from .callbacks.lr_finder import LRFinderResult, lr_find
-from .checks import FirstBatchCheckCB, check_dls, resolve_device
+from .checks import FirstBatchCheckCB, check_dls, check_lr, resolve_device
 from .distributed import AccelerateCB
 from .inference import activation
 from .metrics import resolve_metrics
-from .utils import DEFAULTS, seed_everything
+from .utils import DEFAULTS, check_seed, seed_everything
 
 
 class Learner:
@@ -75,6 +75,7 @@ class Learner:
             raise ValueError("mixed_precision with an accelerator: set it on the Accelerator instead, "
                              "Accelerator(mixed_precision='fp16'), and leave Learner(mixed_precision=False)")
         check_dls(dls)  # clear errors for honest mistakes
+        lr, seed = check_lr(lr), None if seed is None else check_seed(seed)
         self.model, self.dls, self.lr, self.opt_func, self.wd = model, dls, lr, opt_func, wd
         self.multilabel = bool(getattr(dls, "multilabel", False))
         self.loss_func = loss_func or (nn.BCEWithLogitsLoss() if self.multilabel else nn.CrossEntropyLoss())
@@ -163,9 +164,7 @@ class Learner:
         if isinstance(n_epoch, bool) or not isinstance(n_epoch, int) or n_epoch < 1:
             raise ValueError(f"n_epoch must be a whole number of at least 1; got {n_epoch!r}")
         if lr is not None:
-            if not lr > 0:
-                raise ValueError(f"lr must be positive; got {lr}")
-            self.lr = lr
+            self.lr = check_lr(lr)
         if self.seed is not None:
             seed_everything(self.seed)
             generator = getattr(self.dls.train, "generator", None)
@@ -301,10 +300,13 @@ class Learner:
             x = x[None]
         if x.ndim != 4:
             raise ValueError(f"predict expects (C, H, W) or (B, C, H, W); got shape {tuple(x.shape)}")
+        from .checks import check_pixel_scale, checked_channels
         from .inference import predict_probs   # the one prediction loop (eval mode, no gradients)
 
+        check_pixel_scale(x)
         self.model.to(self.device)
-        p = predict_probs(self.model, x, transform, multilabel=self.multilabel).cpu()
+        with checked_channels(self.model):
+            p = predict_probs(self.model, x, transform, multilabel=self.multilabel).cpu()
         return p[0] if single else p
 
     # -- persistence ----------------------------------------------------------------------

@@ -210,19 +210,28 @@ class Predictor:
         return cls(model, meta["classes"], pre, meta, multilabel=meta.get("multilabel", False),
                    thresholds=meta.get("thresholds"), image_size=meta.get("image_size"))
 
+    @property
+    def read_size(self) -> int:
+        """The side length image files are read at: the size the model was trained at (``image_size``),
+        else its preprocessing's size, else 224. Every reader of files and uploads for this model uses it."""
+        return self.image_size or (getattr(self.transform, "size", None) if self.transform is not None else None) or 224
+
     def predict_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """Probabilities ``(B, num_classes)`` for float images ``(B, C, H, W)`` in ``[0, 1]`` (or uint8
         0-255): a softmax over the classes, or for a multi-label model one sigmoid per label.
 
         The loop is :func:`clskit.inference.predict_probs` (eval mode, no gradients, the model's device).
         """
+        from .checks import check_pixel_scale, checked_channels
         from .inference import predict_probs
 
         if not isinstance(x, torch.Tensor) or x.ndim not in (3, 4):
             raise ValueError(f"predict_tensor expects an image tensor (C, H, W) or (B, C, H, W); got "
                              f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+        check_pixel_scale(x)
         x = x[None] if x.ndim == 3 else x
-        return predict_probs(self.model, x, self.transform, multilabel=self.multilabel, batch_size=max(len(x), 1))
+        with checked_channels(self.model):   # what reaches the first conv (a transform may expand grey to RGB)
+            return predict_probs(self.model, x, self.transform, multilabel=self.multilabel, batch_size=max(len(x), 1))
 
     def predict(self, files: Sequence[str | os.PathLike] | str | os.PathLike, k: int = 3,
                 batch_size: int = 32) -> list[dict]:
@@ -252,7 +261,7 @@ class Predictor:
             if not files:
                 raise ValueError("no files to predict on: pass a folder, a file, or a non-empty list of files")
         # every file is read like the training images, at the size they were read at
-        size = self.image_size or (self.transform.size if self.transform is not None else None) or 224
+        size = self.read_size
         rows, skipped = [], []
         for start in range(0, len(files), batch_size):
             chunk = files[start:start + batch_size]

@@ -227,15 +227,28 @@ def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_si
     bns = [m for m in model.modules() if isinstance(m, BATCHNORM_TYPES)]
     if not bns:
         raise ValueError(f"{type(model).__name__} has no BatchNorm layers; AdaBN only changes BatchNorm statistics")
+    from .checks import checked_channels
+
     data = data if hasattr(data, "float_images") else torch.as_tensor(data)
+    shape = tuple(data.images.shape) if hasattr(data, "images") else tuple(data.shape)
+    if len(shape) != 4 or shape[0] == 0:
+        raise ValueError(f"adapt_bn needs target-domain images (N, C, H, W) with N >= 1; got shape "
+                         f"{shape}. With no images it would reset the statistics to nothing; pass "
+                         "the unlabelled target images (a few hundred give stable statistics)")
     saved = [bn.momentum for bn in bns]
+    stats = [copy.deepcopy(bn.state_dict()) for bn in bns]   # put back if the images turn out unusable
     for bn in bns:
         bn.reset_running_stats()
         bn.momentum = None  # cumulative moving average: every batch counts equally
     try:
-        # the inference loop with the BatchNorm layers in train mode: each forward pass updates their statistics
-        for _ in run_batches(model, data, transform, batch_size=batch_size, batchnorm_train=True):
-            pass
+        with checked_channels(model, "data"):
+            # the inference loop with the BatchNorm layers in train mode: each forward pass updates their statistics
+            for _ in run_batches(model, data, transform, batch_size=batch_size, batchnorm_train=True):
+                pass
+    except BaseException:
+        for bn, state in zip(bns, stats):
+            bn.load_state_dict(state)
+        raise
     finally:
         for bn, m in zip(bns, saved):
             bn.momentum = m

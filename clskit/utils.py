@@ -44,6 +44,26 @@ def seed_everything(seed: int = 0) -> None:
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
 
 
+def check_seed(seed, arg: str = "seed") -> int:
+    """``seed`` as an ``int``, or a clear error (a seed given as a string or a float is a slip).
+
+    It lives here, beside :func:`seed_everything`, so that every layer (datasets included) can use it.
+
+    Example:
+        >>> check_seed("42")
+        Traceback (most recent call last):
+        ...
+        TypeError: seed must be a whole number such as 0 or 42; got '42' (a str). Pass seed=42
+    """
+    import numbers
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        hint = f" Pass {arg}={int(seed)}" if isinstance(seed, str) and seed.strip().lstrip("-").isdigit() else \
+            f" Pass {arg}={int(seed)}" if isinstance(seed, float) and seed.is_integer() else ""
+        raise TypeError(f"{arg} must be a whole number such as 0 or 42; got {seed!r} (a {type(seed).__name__}).{hint}")
+    return int(seed)
+
+
 def default_device() -> torch.device:
     """The best available device: CUDA, then Apple's MPS, then the CPU."""
     if torch.cuda.is_available():

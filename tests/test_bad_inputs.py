@@ -32,14 +32,14 @@ def _ds(n=12, classes=3, size=8, c=1):
                         torch.arange(n) % classes, [str(i) for i in range(classes)])
 
 
-def _learner(classes=3, outputs=None, c=1, model_chans=1, device="cpu"):
+def _learner(classes=3, outputs=None, c=1, model_chans=1, device="cpu", **kw):
     from clskit.datasets import DataLoaders
     from clskit.learner import Learner
     from clskit.models import create_model
 
     ds = _ds(classes=classes, c=c)
     model = create_model("small_cnn", num_classes=outputs or classes, in_chans=model_chans, widths=(8,))
-    return Learner(model, DataLoaders.from_datasets(ds, ds), progress=False, device=device)
+    return Learner(model, DataLoaders.from_datasets(ds, ds), progress=False, device=device, **kw)
 
 
 CASES = {
@@ -145,7 +145,73 @@ CASES = {
     "export: a Learner instead of its model": (lambda: clskit.export_model(_learner(), "m.pt", model_name="small_cnn",
                                                                                          classes=["a", "b", "c"]), TypeError, "learn.model"),
     "checkpoint: a text file": (lambda: __import__("clskit.checkpoint").checkpoint.load_checkpoint(Path(__file__)), ValueError, "not a readable clskit checkpoint"),
+    # round two (issue 25): numbers and tensors at every entry point
+    "learner: lr=0": (lambda: _learner(lr=0), ValueError, r"lr must be positive .*got 0\. Pass lr=1e-3"),
+    "learner: negative lr in Learner()": (lambda: _learner(lr=-1e-3), ValueError, "lr must be positive"),
+    "learner: lr as a string": (lambda: _learner(lr="1e-3"), TypeError, "lr must be a number"),
+    "learner: seed as a string": (lambda: _learner(seed="42"), TypeError, r"seed must be a whole number.*'42'.*seed=42"),
+    "split: seed as a string": (lambda: __import__("clskit").split_dataset(_ds(), seed="0"), TypeError, r"seed=0"),
+    "split: fractions that leave train empty": (lambda: __import__("clskit").split_dataset(_ds(n=12), valid=0.45, test=0.5),
+                                                ValueError, r"leave the train split empty for 12 images"),
+    "split: a stratified part smaller than the classes": (lambda: __import__("clskit").split_dataset(_ds(n=12), valid=0.1),
+                                                          ValueError, r"test=0.15 gives 2 of 12 images .* 3 classes.*stratify=False"),
+    "predictor: a grey image for an RGB model": (lambda: _predictor(transform=None).predict_tensor(torch.rand(1, 1, 16, 16)),
+                                                 ValueError, r"x has 1 channel\(s\) .* expects 3 .*expand\(-1, 3, -1, -1\)"),
+    "predictor: float pixels in 0-255": (lambda: _predictor().predict_tensor(torch.rand(1, 3, 16, 16) * 255),
+                                         ValueError, r"0-255 values\?.*divide by 255"),
+    "learner: predict on float pixels in 0-255": (lambda: _learner().predict(torch.rand(2, 1, 8, 8) * 255),
+                                                  ValueError, "divide by 255"),
+    "learner: predict on colour images for a grey model": (lambda: _learner().predict(torch.rand(2, 3, 8, 8)),
+                                                           ValueError, r"3 channel\(s\) but the model's first layer expects 1"),
+    "adapt_bn: grey images for an RGB model": (lambda: _shift().adapt_bn(_rgb_cnn(), torch.rand(4, 1, 16, 16)),
+                                               ValueError, r"data has 1 channel\(s\).*expand"),
+    "adapt_bn: no images": (lambda: _shift().adapt_bn(_rgb_cnn(), torch.zeros(0, 3, 16, 16)), ValueError, "N >= 1"),
+    "report widget: fewer class names than columns": (
+        lambda: __import__("clskit.widgets.report", fromlist=["x"]).ReportWidget([0, 1, 2], np.eye(3), ["a", "b"]),
+        ValueError, r"classes has 2 names .* 3 columns"),
+    "confusion widget: fewer class names than columns": (
+        lambda: __import__("clskit.widgets.confusion", fromlist=["x"]).ConfusionMatrixWidget(
+            torch.zeros(3, 1, 8, 8), [0, 1, 2], np.eye(3), ["a", "b"]), ValueError, "one name per column"),
+    "ensemble: a Learner instead of its model": (lambda: __import__("clskit.ensemble", fromlist=["x"]).Ensemble([_learner()]),
+                                                 TypeError, r"models\[0\] is a Learner.*learner\.model"),
+    "quantize_dynamic: convolutions": (lambda: __import__("clskit.efficiency", fromlist=["x"]).quantize_dynamic(
+        _rgb_cnn(), (torch.nn.Conv2d,)), ValueError, r"cannot quantise Conv2d.*quantize_static"),
+    "prune_channels: a ViT": (lambda: __import__("clskit.efficiency", fromlist=["x"]).prune_channels(
+        __import__("clskit").create_model("tiny_vit", num_classes=3), 0.5), ValueError, "cannot prune TinyViT consistently"),
+    "few-shot: k_shot=0": (lambda: _episodes(k_shot=0), ValueError, "k_shot must be a whole number of at least 1"),
+    "few-shot: episodes=0": (lambda: _episodes(episodes=0), ValueError, "episodes must be a whole number of at least 1"),
+    "few-shot: embeddings and labels of different lengths": (lambda: _episodes(n=39), ValueError, r"40 labels.*same images"),
+    "few-shot: non-finite embeddings": (lambda: _episodes(nan=True), ValueError, "NaN or infinite"),
+    "model: a misspelt timm name": (lambda: __import__("clskit").create_model("resnt18"), KeyError, r"Did you mean 'resnet18'"),
 }
+
+
+def _predictor(transform="default"):
+    from clskit.models.pretrained import Preprocess
+    from clskit.predict import Predictor
+
+    return Predictor(_rgb_cnn(), ["a", "b", "c"], Preprocess(size=16) if transform == "default" else transform)
+
+
+def _rgb_cnn():
+    from clskit.models import create_model
+
+    return create_model("small_cnn", num_classes=3, widths=(8,))
+
+
+def _shift():
+    import clskit.shift
+
+    return clskit.shift
+
+
+def _episodes(n=40, nan=False, **kw):
+    from clskit.fewshot import evaluate_episodes
+
+    emb = np.random.default_rng(0).normal(size=(n, 8))
+    if nan:
+        emb[3, 2] = np.nan
+    return evaluate_episodes(emb, np.repeat(np.arange(4), 10), n_way=2, k_shot=kw.pop("k_shot", 1), n_query=3, **kw)
 
 
 def _ImageDataset():
@@ -380,3 +446,124 @@ def test_damaged_file_error_names_the_file_not_its_absolute_path(tmp_path, monke
         read_image(p)
     assert str(e.value).startswith("photo.jpg is truncated or damaged") and str(tmp_path) not in str(e.value)
     assert "image file photo.jpg" in e.value.reason
+
+
+# -- images of extreme shape ------------------------------------------------------------------------
+_STRIP_SCRIPT = r"""
+import io, resource, sys, warnings
+from pathlib import Path
+import torch
+from PIL import Image
+from clskit.datasets.folders import load_image_folder
+from clskit.datasets.images import read_image
+from clskit.models import create_model
+from clskit.models.pretrained import Preprocess
+from clskit.predict import Predictor
+from clskit.widgets.upload import image_from_bytes
+
+root = Path(sys.argv[1])
+pred = Predictor(create_model("small_cnn", num_classes=2, widths=(8,)), ["strips", "squares"], Preprocess(size=32))
+upload = (root / "strips" / "wide.png").read_bytes()
+read_image(root / "squares" / "0.png", 32)                       # warm up every code path once
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss       # peak resident memory so far, in kB
+ds = load_image_folder(root, size=32)
+squashed = load_image_folder(root, size=32, resize="squash")
+rows = pred.predict(root, k=1)
+up = image_from_bytes(upload, size=32)
+grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+print(len(ds), tuple(ds.image_shape), len(squashed), len(rows), tuple(up.shape), f"{grown:.0f}")
+print(ds.images[ds.targets == 1].float().mean((0, 2, 3)).round().tolist())
+"""
+
+
+def test_images_of_extreme_aspect_ratio_are_cropped_first_in_bounded_memory(tmp_path):
+    # a 1,000,000x1 PNG is 3 kB; resized whole before the centre crop it would take 3 GB
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    root = tmp_path / "photos"
+    (root / "strips").mkdir(parents=True)
+    (root / "squares").mkdir()
+    Image.new("RGB", (1_000_000, 1), (200, 20, 40)).save(root / "strips" / "wide.png")
+    Image.new("RGB", (1, 1_000_000), (200, 20, 40)).save(root / "strips" / "tall.png")
+    Image.new("RGB", (48, 40), (10, 120, 250)).save(root / "squares" / "0.png")
+    assert (root / "strips" / "wide.png").stat().st_size < 10_000
+    before = _snapshot(root)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    out = subprocess.run([sys.executable, "-c", _STRIP_SCRIPT, str(root)], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    counts, colours = out.stdout.strip().splitlines()
+    # every strip is read (folder, squashed folder, Predictor, upload), at the asked size, in its colour
+    assert counts.startswith("3 (3, 32, 32) 3 3 (3, 32, 32)"), counts
+    assert colours == "[200.0, 20.0, 40.0]", colours
+    grown_mb = float(counts.split()[-1])
+    assert grown_mb < 150, f"reading the strips raised peak memory by {grown_mb:.0f} MB"
+    assert _snapshot(root) == before
+
+
+def test_a_class_without_training_images_is_named_before_training():
+    from clskit.datasets import DataLoaders, ImageDataset
+    from clskit.learner import Learner
+    from clskit.models import create_model
+
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 255, (8, 1, 8, 8), dtype=torch.uint8, generator=g)
+    train = ImageDataset(images, torch.tensor([0, 1, 0, 1, 0, 1, 0, 1]), ["cat", "dog", "bird"])
+    learn = Learner(create_model("small_cnn", num_classes=3, in_chans=1, widths=(8,)),
+                    DataLoaders.from_datasets(train, train, batch_size=4), progress=False, device="cpu")
+    with pytest.warns(UserWarning, match=r"no images of class 'bird' \(index 2\).*never learn to predict it"):
+        learn.fit(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # every class present: no warning
+        full = ImageDataset(images, torch.arange(8) % 3, ["cat", "dog", "bird"])
+        Learner(create_model("small_cnn", num_classes=3, in_chans=1, widths=(8,)),
+                DataLoaders.from_datasets(full, full, batch_size=4), progress=False, device="cpu").fit(1)
+
+
+def test_adapt_bn_that_fails_leaves_the_model_as_it_was():
+    from clskit.shift import adapt_bn
+
+    model = _rgb_cnn().eval()
+    with torch.no_grad():
+        model(torch.rand(8, 3, 16, 16))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match="channel"):
+        adapt_bn(model, torch.rand(4, 1, 16, 16), inplace=True)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert all(m.momentum == 0.1 for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d))
+
+
+def test_grey_images_through_a_preprocessing_that_expands_them_still_predict():
+    # Preprocess repeats one channel for an RGB model: the channel check looks at what reaches the conv
+    probs = _predictor().predict_tensor(torch.rand(2, 1, 16, 16))
+    assert probs.shape == (2, 3) and torch.allclose(probs.sum(1), torch.ones(2))
+
+
+def test_photo_classifier_reads_uploads_at_the_exported_image_size_and_changes_no_file(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from clskit.models import create_model
+    from clskit.models.pretrained import Preprocess
+    from clskit.predict import Predictor, export_model
+    from clskit.widgets.upload import PhotoClassifier
+
+    model = create_model("small_cnn", num_classes=2, widths=(8,))
+    path = export_model(model, tmp_path / "m.pt", model_name="small_cnn", classes=["a", "b"],
+                        transform=Preprocess(size=24), image_size=40, model_kwargs={"widths": (8,)})
+    before = _snapshot(tmp_path)
+    pred = Predictor.load(path)
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (50, 70, 3), dtype=np.uint8)).save(buf, "PNG")
+    (tmp_path / "photo.png").write_bytes(buf.getvalue())
+    rows = PhotoClassifier(pred).show([("photo.png", buf.getvalue())])
+    assert pred.read_size == 40 and rows[0]["image"].shape == (3, 40, 40)     # as Predictor.predict reads files
+    file_probs = pred.predict(tmp_path / "photo.png", k=2)[0]["top"]
+    assert [c for c, _ in rows[0]["top"][:2]] == [c for c, _ in file_probs]
+    assert rows[0]["top"][0][1] == pytest.approx(file_probs[0][1], abs=1e-3)
+    assert {k: v for k, v in _snapshot(tmp_path).items() if k != "photo.png"} == before

@@ -20,10 +20,11 @@ PAYLOAD = bytes(np.random.default_rng(0).integers(0, 256, 300_000, dtype=np.uint
 
 
 class _Server:
-    """Serves ``files`` (path -> bytes) with HTTP Range support; ``cut`` paths send half, then hang up once."""
+    """Serves ``files`` (path -> bytes) with HTTP Range and If-Range support (the ETag is the content's
+    MD5, or no validator at all with ``etag=False``); ``cut`` paths send half, then hang up once."""
 
     def __init__(self):
-        self.files, self.cut, self.ranges = {}, set(), []
+        self.files, self.cut, self.ranges, self.if_ranges, self.etag = {}, set(), [], [], True
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,18 +37,26 @@ class _Server:
                     self.send_error(404)
                     return
                 start = 0
-                rng = self.headers.get("Range")
+                rng, if_range = self.headers.get("Range"), self.headers.get("If-Range")
                 outer.ranges.append(rng)
+                outer.if_ranges.append(if_range)
+                etag = f'"{md5(data)}"'
+                if rng and if_range is not None and if_range != etag:
+                    rng = None       # the file changed since the client's copy started: send all of it
                 if rng:
                     start = int(rng.split("=")[1].split("-")[0])
                     if start >= len(data):
                         self.send_response(416)
+                        self.send_header("Content-Range", f"bytes */{len(data)}")
+                        self.send_header("Content-Length", "0")
                         self.end_headers()
                         return
                     self.send_response(206)
                     self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
                 else:
                     self.send_response(200)
+                if outer.etag:
+                    self.send_header("ETag", etag)
                 body = data[start:]
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -199,3 +208,115 @@ def test_fetch_and_load_registered_sets_from_local_server(server, tmp_path, monk
     assert (tmp_path / "cache" / "hymenoptera" / "hymenoptera_data.zip").is_file()
     with pytest.raises(DownloadError, match="download=False"):
         fetch("cifar10", download=False)
+
+
+# -- nothing a user made is deleted; resuming only the same file ----------------------------------
+def _offline_url(name="data.bin") -> str:
+    with socket.socket() as s:                       # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/{name}"
+
+
+def test_a_file_placed_by_hand_is_kept_when_the_download_fails(tmp_path):
+    dest = tmp_path / "data.bin"
+    dest.write_bytes(b"my own copy, another version")
+    with pytest.raises(DownloadError) as e:
+        download_url(_offline_url(), dest, md5=md5(PAYLOAD), progress=False, timeout=5)
+    assert dest.read_bytes() == b"my own copy, another version"
+    assert "left as it was" in str(e.value) and str(dest) in str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.bin"]
+
+
+def test_a_file_placed_by_hand_survives_a_damaged_download(server, tmp_path):
+    dest = tmp_path / "data.bin"
+    dest.write_bytes(b"mine")
+    with pytest.raises(DownloadError, match="checksum mismatch.*left as it was"):
+        download_url(server.url + "/data.bin", dest, md5="0" * 32, progress=False)
+    assert dest.read_bytes() == b"mine" and sorted(p.name for p in tmp_path.iterdir()) == ["data.bin"]
+
+
+def test_a_file_placed_by_hand_is_moved_aside_once_a_verified_copy_exists(server, tmp_path):
+    dest = tmp_path / "data.bin"
+    (tmp_path / "data.bin.checksum-mismatch").write_bytes(b"an older one, also kept")
+    dest.write_bytes(b"mine")
+    with pytest.warns(UserWarning, match=r"moved to .*data\.bin\.checksum-mismatch\.1 \(not deleted\)"):
+        download_url(server.url + "/data.bin", dest, md5=md5(PAYLOAD), progress=False)
+    assert dest.read_bytes() == PAYLOAD
+    assert (tmp_path / "data.bin.checksum-mismatch.1").read_bytes() == b"mine"
+    assert (tmp_path / "data.bin.checksum-mismatch").read_bytes() == b"an older one, also kept"
+
+
+def test_resume_sends_if_range_and_restarts_when_the_server_file_changed(server, tmp_path):
+    dest, part = tmp_path / "data.bin", tmp_path / "data.bin.part"
+    server.cut.add("/data.bin")
+    with pytest.raises(DownloadError, match="resumes"):
+        download_url(server.url + "/data.bin", dest, progress=False)
+    assert 0 < part.stat().st_size < len(PAYLOAD) and (tmp_path / "data.bin.part.json").is_file()
+    new = PAYLOAD[::-1]                                # the server now holds another version
+    server.files["/data.bin"] = new
+    download_url(server.url + "/data.bin", dest, md5=md5(new), progress=False)
+    assert server.if_ranges[-1] == f'"{md5(PAYLOAD)}"'  # the version the partial file started from
+    assert dest.read_bytes() == new                    # not half of each
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.bin"]
+
+
+def test_resume_of_the_same_file_sends_its_etag_and_appends(server, tmp_path):
+    server.cut.add("/data.bin")
+    dest = tmp_path / "data.bin"
+    with pytest.raises(DownloadError):
+        download_url(server.url + "/data.bin", dest, progress=False)
+    half = (tmp_path / "data.bin.part").stat().st_size
+    download_url(server.url + "/data.bin", dest, md5=md5(PAYLOAD), progress=False)
+    assert server.ranges[-1] == f"bytes={half}-" and server.if_ranges[-1] == f'"{md5(PAYLOAD)}"'
+    assert dest.read_bytes() == PAYLOAD
+
+
+def test_a_partial_file_longer_than_the_server_file_is_not_taken_as_complete(server, tmp_path):
+    dest, part = tmp_path / "data.bin", tmp_path / "data.bin.part"
+    part.write_bytes(PAYLOAD + b"stale tail from another version")
+    (tmp_path / "data.bin.part.json").write_text(f'{{"url": "{server.url}/data.bin", "validator": null}}')
+    download_url(server.url + "/data.bin", dest, progress=False)      # no checksum: only the length can tell
+    assert dest.read_bytes() == PAYLOAD
+    assert server.ranges[-2] == f"bytes={len(PAYLOAD) + 31}-" and server.ranges[-1] is None   # 416, then afresh
+    # a partial file of exactly the server's length is complete: no second request
+    part.write_bytes(PAYLOAD)
+    (tmp_path / "data.bin.part.json").write_text(f'{{"url": "{server.url}/data.bin", "validator": null}}')
+    n = len(server.ranges)
+    download_url(server.url + "/data.bin", tmp_path / "data.bin", progress=False)
+    assert dest.read_bytes() == PAYLOAD and len(server.ranges) == n     # cached dest: nothing requested
+    (tmp_path / "other.bin.part").write_bytes(PAYLOAD)
+    (tmp_path / "other.bin.part.json").write_text(f'{{"url": "{server.url}/data.bin", "validator": null}}')
+    download_url(server.url + "/data.bin", tmp_path / "other.bin", md5=md5(PAYLOAD), progress=False)
+    assert server.ranges[-1] == f"bytes={len(PAYLOAD)}-" and len(server.ranges) == n + 1
+
+
+def test_a_partial_file_of_unknown_origin_is_fetched_again_not_spliced(server, tmp_path):
+    server.etag = False
+    (tmp_path / "data.bin.part").write_bytes(b"x" * 1000)           # no record of where it came from
+    download_url(server.url + "/data.bin", tmp_path / "data.bin", progress=False)
+    assert (tmp_path / "data.bin").read_bytes() == PAYLOAD and server.ranges[-1] is None
+
+
+def test_a_bare_file_name_as_url_says_what_to_pass(tmp_path):
+    with pytest.raises(DownloadError, match=r"url='data\.zip' is not an address.*https://") as e:
+        download_url("data.zip", tmp_path / "data.zip", progress=False)
+    assert str(tmp_path / "data.zip") in str(e.value) and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["zip", "tgz"])
+def test_a_truncated_archive_says_what_to_do_and_is_left_in_place(tmp_path, kind):
+    rng = np.random.default_rng(0)
+    members = {f"d/{i}.bin": bytes(rng.integers(0, 256, 20_000, dtype=np.uint8)) for i in range(4)}
+    whole = tmp_path / f"whole.{kind}"
+    if kind == "zip":
+        whole.write_bytes(_zip(members))
+    else:
+        _tar(whole, lambda t: [_add(t, name, data) for name, data in members.items()])
+    cut = tmp_path / f"cut.{kind}"
+    cut.write_bytes(whole.read_bytes()[: len(whole.read_bytes()) * 2 // 3])
+    before = cut.read_bytes()
+    with pytest.raises(DownloadError, match=r"cut\.(zip|tgz) is truncated or damaged .*; delete .* download it afresh"):
+        extract_archive(cut, tmp_path / "out")
+    assert cut.read_bytes() == before and not (tmp_path / "out").exists()
+    assert not (tmp_path / "out.extracting").exists()

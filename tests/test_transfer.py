@@ -182,3 +182,57 @@ def test_fine_tune_starts_from_the_probe_or_a_trained_head(data):
 def test_unknown_strategy():
     with pytest.raises(ValueError, match="linear_probe"):
         train_transfer("magic", None, None)
+
+
+def _damage(path, how: str) -> None:
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif how == "wrong object":
+        torch.save({"embeddings": torch.zeros(6, 128)}, path)
+    elif how == "wrong rows":
+        torch.save(torch.zeros(5, 128), path)
+    elif how == "wrong width":
+        torch.save(torch.zeros(6, 64), path)
+    elif how == "not finite":
+        torch.save(torch.full((6, 128), float("nan")), path)
+
+
+@pytest.mark.parametrize("how", ["truncated", "wrong object", "wrong rows", "wrong width", "not finite"])
+def test_a_damaged_embedding_cache_file_is_recomputed_with_one_warning(tmp_path, how):
+    from clskit.transfer.embeddings import EmbeddingCacheWarning
+
+    transfer.clear_embedding_cache()
+    torch.manual_seed(0)
+    m = create_model("small_cnn", num_classes=3)
+    x = torch.rand(6, 3, 16, 16)
+    right = embed(m, x, cache=False)
+    embed(m, x, cache_dir=tmp_path)
+    (path,) = tmp_path.glob("emb-*.pt")
+    _damage(path, how)
+    transfer.clear_embedding_cache()
+    with pytest.warns(EmbeddingCacheWarning, match=f"{path.name} .*computed again") as record:
+        got = embed(m, x, cache_dir=tmp_path)
+        embed(m, x[:3], cache_dir=tmp_path)             # the memory cache now answers: no second warning
+    assert len(record) == 1
+    assert torch.allclose(got, right, atol=1e-5)
+    transfer.clear_embedding_cache()
+    assert torch.allclose(torch.load(path, weights_only=True), right, atol=1e-5)   # the file was healed
+
+
+def test_an_unwritable_cache_folder_costs_the_cache_not_the_result(tmp_path):
+    import warnings
+
+    from clskit.transfer.embeddings import EmbeddingCacheWarning
+
+    transfer.clear_embedding_cache()
+    (tmp_path / "a_file").write_text("not a folder")
+    m = create_model("small_cnn", num_classes=3)
+    x = torch.rand(6, 3, 16, 16)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        got = embed(m, x, cache_dir=tmp_path / "a_file" / "cache")
+        again = embed(m, x + 0.5, cache_dir=tmp_path / "a_file" / "cache")
+    msgs = [str(w.message) for w in record if issubclass(w.category, EmbeddingCacheWarning)]
+    assert len(msgs) == 1 and "cannot write the embedding cache" in msgs[0] and "CLSKIT_CACHE_DIR" in msgs[0]
+    assert torch.allclose(got, embed(m, x, cache=False), atol=1e-5) and again.shape == (6, 128)
+    assert (tmp_path / "a_file").read_text() == "not a folder"

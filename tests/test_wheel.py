@@ -81,7 +81,7 @@ def test_public_names_pretrained_weights_and_a_folder_work_from_the_wheel(wheel_
         "from PIL import Image\n"
         "missing = [n for n in clskit.__all__ if getattr(clskit, n, None) is None]\n"
         "model = clskit.create_model('efficientnet_lite0', pretrained=True)\n"
-        "photos = clskit.load_dataset('imagenette_mini', split='val', size=64)\n"
+        "photos = clskit.load_dataset('imagenette_mini', split='valid', size=64)\n"
         "probs = clskit.predict_probs(model.eval(), photos.images[:2], preprocess_for(model, size=64))\n"
         "rng = np.random.default_rng(0)\n"
         "for name in ('cats', 'dogs'):\n"

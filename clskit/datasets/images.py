@@ -107,6 +107,8 @@ def check_size(size) -> tuple[int, int]:
 def fit_image(img, size: int | tuple[int, int], resize: str = "crop"):
     """Resize a PIL image to ``size``: ``"crop"`` (shorter side to size, centre crop) or ``"squash"``.
 
+    Memory stays bounded whatever the aspect ratio: a long strip is cropped before it is enlarged.
+
     Example:
         >>> from PIL import Image
         >>> fit_image(Image.new("RGB", (40, 20)), 10).size
@@ -122,6 +124,12 @@ def fit_image(img, size: int | tuple[int, int], resize: str = "crop"):
         raise ValueError(f"resize must be 'crop' or 'squash'; got {resize!r}")
     scale = max(w / img.width, h / img.height)
     nw, nh = max(w, round(img.width * scale)), max(h, round(img.height * scale))
+    if nw * nh > 4 * w * h:
+        # an extreme aspect ratio (a 1,000,000x1 strip would become 32 million pixels wide before the crop):
+        # resize only the source box that the centre crop keeps, so memory stays about the output's size
+        bw, bh = w / scale, h / scale
+        left, top = (img.width - bw) / 2, (img.height - bh) / 2
+        return img.resize((w, h), resample, box=(left, top, left + bw, top + bh))
     img = img.resize((nw, nh), resample)
     left, top = (nw - w) // 2, (nh - h) // 2
     return img.crop((left, top, left + w, top + h))

@@ -5,7 +5,9 @@ Files are cached under :func:`data_dir` (``~/.cache/clskit``, or ``$CLSKIT_DATA`
 
 - a download goes to ``<file>.part`` and only becomes ``<file>`` after its checksum (MD5 or
   SHA-256, as the source publishes) matches, so the cache never holds a corrupt file;
-- an interrupted download resumes where it stopped (an HTTP ``Range`` request);
+- an interrupted download resumes where it stopped (an HTTP ``Range`` request with ``If-Range``, so
+  a file changed on the server is fetched again, not spliced);
+- a file already at the destination with another checksum is moved aside, never deleted;
 - offline, the error says which URL to fetch by hand and where to put the file;
 - archives are extracted to a temporary folder, then renamed; members that would land outside
   the target folder (``../``, absolute paths, links out) are refused.
@@ -15,17 +17,22 @@ Registered datasets (each has a data card in the repository's ``datasets/`` fold
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
+import lzma
 import os
 import shutil
 import tarfile
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ._http import fetch_part, free_name, record_path
 from .base import ImageDataset
 from .registry import register_dataset
 from .splits import ON_DISK
@@ -79,8 +86,11 @@ def download_url(url: str, dest, *, md5: str | None = None, sha256: str | None =
                  timeout: float = 30.0, chunk_size: int = 1 << 16) -> Path:
     """Download ``url`` to ``dest`` unless a file with the right checksum is already there.
 
-    Writes to ``dest + ".part"``, resumes a previous partial download with an HTTP Range request,
-    checks the checksum, then renames (atomic). On a checksum mismatch the partial file is deleted.
+    Writes to ``dest + ".part"``, checks the checksum, then renames (atomic); a checksum mismatch
+    deletes the partial file. A partial download resumes with ``Range`` and ``If-Range`` (the ETag or
+    Last-Modified it started with, kept in ``<file>.part.json``), so a changed server file restarts.
+    A file already at ``dest`` with another checksum (placed by hand) is never deleted: it stays until
+    a verified download exists, then moves to ``<file>.checksum-mismatch`` (a warning says so).
 
     Args:
         url: http(s) or file URL.
@@ -98,30 +108,45 @@ def download_url(url: str, dest, *, md5: str | None = None, sha256: str | None =
     """
     import http.client
     import urllib.error
+    import urllib.parse
 
     dest = Path(dest)
+    if urllib.parse.urlsplit(str(url)).scheme.lower() not in ("http", "https", "ftp", "file"):
+        raise DownloadError(f"url={url!r} is not an address to download from (it needs http:// or https://); "
+                            f"pass the full URL, e.g. 'https://example.org/{Path(str(url)).name}'. For a file you "
+                            f"already have, copy it to {dest} (or pass its path where a file is expected)")
     want = _expected(md5, sha256)
+    mismatched = None   # a file at dest with another checksum: kept until a verified replacement exists
     if dest.is_file():
         if want is None or file_hash(dest, want[0]) == want[1]:
             return dest
-        dest.unlink()  # a stale or corrupt file from elsewhere: fetch again
+        mismatched = dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
+    kept = f" The file already at {dest} (its {want[0]} differs) is left as it was." if mismatched else ""
     try:
-        _fetch(url, part, dest.name, progress=progress, timeout=timeout, chunk_size=chunk_size)
-    except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as e:
+        fetch_part(url, part, timeout, chunk_size, progress, dest.name)
+    except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError, ValueError) as e:
         reason = getattr(e, "reason", e)
-        kept = f" The partial file {part.name} is kept; running again resumes it." if part.is_file() else ""
-        raise DownloadError(f"could not download {url}: {reason}.{kept} "
+        resume = f" The partial file {part.name} is kept; running again resumes it." if part.is_file() else ""
+        raise DownloadError(f"could not download {url}: {reason}.{resume}{kept} "
                             + _manual_hint(url, dest, md5, sha256)) from e
     if want is not None:
         got = file_hash(part, want[0])
         if got != want[1]:
             part.unlink()
+            record_path(part).unlink(missing_ok=True)
             raise DownloadError(f"checksum mismatch for {dest.name}: expected {want[0]} {want[1]}, got {got}. "
-                                "The damaged download was deleted; run again to retry, or "
+                                f"The damaged download was deleted.{kept} Run again to retry, or "
                                 + _manual_hint(url, dest, md5, sha256))
+    if mismatched is not None:
+        aside = free_name(dest.with_name(dest.name + ".checksum-mismatch"))
+        os.replace(dest, aside)
+        warnings.warn(f"{dest.name}: the file that was there did not match the expected {want[0]}; it was moved to "
+                      f"{aside} (not deleted) and replaced by a verified download. Delete it if you do not need it",
+                      stacklevel=2)
     os.replace(part, dest)
+    record_path(part).unlink(missing_ok=True)
     return dest
 
 
@@ -161,6 +186,11 @@ def _fetch(url: str, part: Path, name: str, *, progress: bool, timeout: float, c
 def _inside(base: Path, name: str) -> bool:
     target = (base / name).resolve()
     return target == base or base in target.parents
+
+
+def _head(path: Path, n: int = 4) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(n)
 
 
 def extract_archive(archive, dest) -> Path:
@@ -205,8 +235,14 @@ def extract_archive(archive, dest) -> Path:
                     t.extractall(tmp, members=members, filter="data")
                 else:  # Python < 3.11.4: the checks above already ran
                     t.extractall(tmp, members=members)
+        elif _head(archive) == b"PK\x03\x04":   # a zip's start without its end (the index)
+            raise zipfile.BadZipFile("the zip index at its end is missing")
         else:
             raise DownloadError(f"{archive.name} is not a zip or tar archive; delete it and download again")
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile) as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DownloadError(f"{archive.name} is truncated or damaged ({type(e).__name__}: {e}); delete {archive} "
+                            "and run again to download it afresh (or download it again by hand)") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

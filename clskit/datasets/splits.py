@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+import math
 
 import numpy as np
 
@@ -30,19 +31,24 @@ def split_indices(targets, valid: float = 0.15, test: float = 0.15, *, stratify:
     """
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
+    from ..utils import check_seed
+
+    seed = check_seed(seed)
     y = np.asarray(targets)
     n = len(y)
     if not (0 <= valid < 1 and 0 <= test < 1 and valid + test < 1):
         raise ValueError(f"valid and test must be fractions in [0, 1) that sum below 1; got valid={valid}, test={test}")
     if n < 3:
         raise ValueError(f"need at least 3 samples to split into train/valid/test; got {n}")
+    if groups is None:
+        _check_split_sizes(y, valid, test)
     idx = np.arange(n)
     if groups is not None:
         groups = np.asarray(groups)
         if len(groups) != n:
             raise ValueError(f"groups has {len(groups)} entries for {n} targets")
 
-        def cut(ix, frac):
+        def cut(ix, frac, name="test", asked=test):
             if frac == 0:
                 return ix, ix[:0]
             g = GroupShuffleSplit(n_splits=1, test_size=frac, random_state=seed)
@@ -51,17 +57,37 @@ def split_indices(targets, valid: float = 0.15, test: float = 0.15, *, stratify:
     else:
         strat = _strat_key(y) if stratify else None
 
-        def cut(ix, frac):
+        def cut(ix, frac, name="test", asked=test):
             if frac == 0:
                 return ix, ix[:0]
             s = None if strat is None else strat[ix]
             if s is not None and np.bincount(np.unique(s, return_inverse=True)[1]).min() < 2:
                 s = None  # a class with one sample cannot be stratified; fall back to a random cut
+            size, k = math.ceil(frac * len(ix)), 0 if s is None else len(np.unique(s))
+            if size < k:   # scikit-learn's rule, said with the argument to change
+                raise ValueError(f"{name}={asked} gives {size} of {n} images to the {name} split, fewer than the {k} "
+                                 f"classes a stratified split puts in it; raise {name} to at least {k / n:.2f}, "
+                                 "or pass stratify=False")
             return train_test_split(ix, test_size=frac, random_state=seed, stratify=s)
 
     rest, te = cut(idx, test)
-    tr, va = cut(rest, valid / (1 - test) if test < 1 else 0)
+    tr, va = cut(rest, valid / (1 - test) if test < 1 else 0, "valid", valid)
     return np.sort(tr), np.sort(va), np.sort(te)
+
+
+def _check_split_sizes(y: np.ndarray, valid: float, test: float) -> None:
+    """The sizes the cuts below will give (scikit-learn rounds a test part up, the rest down): a clear
+    error when one comes out empty."""
+    n_test = math.ceil(test * len(y)) if test else 0
+    rest = len(y) - n_test
+    n_val = math.ceil(valid / (1 - test) * rest) if valid else 0
+    sizes = {"train": rest - n_val, "valid": n_val, "test": n_test}
+    fix = ("lower valid/test, or use more images" if sizes["train"] < 1 else
+           "raise it, or pass 0 to leave that split out")
+    for name, size in sizes.items():
+        if size < 1 and (name == "train" or (valid if name == "valid" else test)):
+            raise ValueError(f"valid={valid}, test={test} leave the {name} split empty for {len(y)} images "
+                             f"(train {sizes['train']}, valid {n_val}, test {n_test}); {fix}")
 
 
 def _strat_key(y: np.ndarray) -> np.ndarray:

@@ -80,6 +80,15 @@ def prune_channels(model: nn.Module, amount: float, example_input: torch.Tensor 
 
     if not 0 <= amount < 1:
         raise ValueError(f"amount (fraction of channels to remove) must lie in [0, 1); got {amount}")
+    for name, module in model.named_modules():
+        own = [n for n, _ in module.named_parameters(recurse=False)]
+        if own and not isinstance(module, (nn.Conv2d, nn.BatchNorm2d, nn.Linear)):
+            where = f"{name}.{own[0]}" if name else own[0]
+            raise ValueError(f"prune_channels cannot prune {type(model).__name__} consistently: it holds "
+                             f"{where} ({type(module).__name__}), whose width is tied to the channels it would cut "
+                             "(as in a ViT's patch embedding, position embedding and LayerNorms). It prunes plain "
+                             "chains of Conv2d/BatchNorm2d/Linear such as small_cnn; use prune_unstructured(model, "
+                             "amount) here")
     model = copy.deepcopy(model).eval()
     layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.BatchNorm2d, nn.Linear))]
     convs = [m for m in layers if isinstance(m, nn.Conv2d)]

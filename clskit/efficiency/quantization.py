@@ -22,6 +22,11 @@ def _quiet_quantization_warnings():
         yield
 
 
+#: the layer types PyTorch's dynamic int8 mode quantises (``torch.ao.quantization``'s default dynamic
+#: mappings, less Embedding/EmbeddingBag, which need a weight-only float-qparams config instead)
+_DYNAMIC_LAYERS = (nn.Linear, nn.LSTM, nn.GRU, nn.LSTMCell, nn.GRUCell, nn.RNNCell)
+
+
 def quantize_dynamic(model: nn.Module, layers: tuple[type, ...] = (nn.Linear,)) -> nn.Module:
     """Dynamic int8 quantization: weights of ``layers`` stored as int8, activations quantized on the fly.
 
@@ -35,6 +40,14 @@ def quantize_dynamic(model: nn.Module, layers: tuple[type, ...] = (nn.Linear,)) 
     """
     from torch.ao.quantization import quantize_dynamic as _qd
 
+    layers = tuple(layers) if isinstance(layers, (tuple, list, set)) else (layers,)
+    for layer in layers:
+        if not (isinstance(layer, type) and issubclass(layer, _DYNAMIC_LAYERS)):
+            name = getattr(layer, "__name__", repr(layer))
+            raise ValueError(f"quantize_dynamic cannot quantise {name}: PyTorch's dynamic mode quantises only "
+                             f"{', '.join(t.__name__ for t in _DYNAMIC_LAYERS)} layers and would leave {name} in "
+                             "float, silently. Pass layers=(nn.Linear,); for convolutions use "
+                             "quantize_static(model, calibration_batches)")
     with _quiet_quantization_warnings():
         return _qd(copy.deepcopy(model).cpu().eval(), set(layers), dtype=torch.qint8)
 

@@ -28,14 +28,20 @@ def classification_report_df(targets, probs, classes: Sequence[str] | None = Non
     """
     import pandas as pd
 
+    from ..checks import check_class_names
+
     y = to_numpy(targets)
     if y.ndim == 2:
+        if classes is not None:
+            classes = check_class_names(classes, to_numpy(probs).shape[-1], what="labels")
         t = 0.5 if threshold is None else threshold
         m = multilabel_per_label(targets, probs, t, zero_division, classes)
         auc = m.auc
         summary = {"subset_accuracy": subset_accuracy(targets, probs, t), "hamming_loss": hamming_loss(targets, probs, t)}
     else:
         y, p = check_single_label(targets, probs)
+        if classes is not None:
+            classes = check_class_names(classes, p.shape[1])
         m = per_class_metrics(y, p, threshold, zero_division, classes)
         auc, auc_notes = per_class_auc(np.eye(p.shape[1], dtype=np.int64)[y], p, classes)
         m.notes.extend(auc_notes)

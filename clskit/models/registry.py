@@ -110,8 +110,13 @@ def create_model(name: str, *, num_classes: int | None = None, pretrained: bool 
 
     timm_name = name[5:] if name.startswith("timm:") else name
     if not timm.is_model(timm_name):
+        import difflib
+
+        # timm's names are listed offline (its registry is in the package), so the hint costs no download
+        close = difflib.get_close_matches(timm_name, sorted(_REGISTRY) + timm.list_models(), n=3, cutoff=0.8)
+        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         raise KeyError(
-            f"unknown model {name!r}. Kit models: {', '.join(sorted(_REGISTRY))}; "
+            f"unknown model {name!r}.{hint} Kit models: {', '.join(sorted(_REGISTRY))}; "
             "timm names (see timm.list_models()) and 'tv:<torchvision name>' also work."
         )
     if pretrained:

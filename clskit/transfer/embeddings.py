@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -111,10 +112,11 @@ def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_si
     if cache and key in _EMBEDDINGS:
         return _EMBEDDINGS[key].clone()
     if cache and path is not None and path.exists():
-        out = torch.load(path, map_location="cpu", weights_only=True)
-        _EMBEDDINGS[key] = out
-        _remember_rows(rows_key, _image_keys(images), out)
-        return out.clone()
+        out = _load_cached(path, len(images), _feature_dim(model))
+        if out is not None:
+            _EMBEDDINGS[key] = out
+            _remember_rows(rows_key, _image_keys(images), out)
+            return out.clone()
     # in eval mode each image's embedding depends on that image alone: reuse the rows seen before
     image_keys = _image_keys(images) if cache else []
     known = _ROWS.get(rows_key, {})
@@ -129,9 +131,63 @@ def embed(model: nn.Module, data, *, transform: Callable | None = None, batch_si
         _EMBEDDINGS[key] = out
         _remember_rows(rows_key, image_keys, out)
         if path is not None:
-            from ..checkpoint import atomic_save
-            atomic_save(out, path)
+            _save_cached(out, path)
     return out.clone()
+
+
+class EmbeddingCacheWarning(UserWarning):
+    """The on-disk embedding cache could not be used (a damaged file, a folder that cannot be written);
+    the embeddings were computed instead, so the results are right, only not cached."""
+
+
+_WARNED: set[tuple[str, str]] = set()   # each kind of cache problem, per folder, is reported once per session
+
+
+def _warn_once(kind: str, folder: Path, message: str) -> None:
+    if (kind, str(folder)) not in _WARNED:
+        _WARNED.add((kind, str(folder)))
+        warnings.warn(message, EmbeddingCacheWarning, stacklevel=3)
+
+
+def _feature_dim(model: nn.Module) -> int | None:
+    """The embedding width ``D`` when the head says it (a Linear head's ``in_features``), else ``None``."""
+    head = model.get_submodule(find_head(model))
+    return head.in_features if isinstance(head, nn.Linear) else None
+
+
+def _load_cached(path: Path, n: int, dim: int | None) -> torch.Tensor | None:
+    """The embeddings stored at ``path`` if they are a finite float ``(n, dim)`` tensor, else ``None``
+    (with one warning): a truncated file, another object or another shape is recomputed, not trusted."""
+    try:
+        out = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:   # truncated or damaged: torch and pickle raise many kinds, none of them the user's fault
+        problem = f"cannot be read ({type(e).__name__})"
+    else:
+        if not isinstance(out, torch.Tensor):
+            problem = f"holds a {type(out).__name__}, not a tensor of embeddings"
+        elif out.ndim != 2 or out.shape[0] != n or (dim is not None and out.shape[1] != dim) \
+                or not out.is_floating_point():
+            want = f"({n}, {dim if dim is not None else 'D'})"
+            problem = f"holds a {out.dtype} tensor of shape {tuple(out.shape)}, not the {want} float embeddings"
+        elif not bool(torch.isfinite(out).all()):
+            problem = "holds NaN or infinite values"
+        else:
+            return out
+    _warn_once("file", path.parent, f"the cached embeddings {path.name} in {path.parent} {problem}; they were "
+               "computed again and the file replaced. If this repeats, delete that folder or pass cache_dir=False")
+    return None
+
+
+def _save_cached(out: torch.Tensor, path: Path) -> None:
+    """Keep ``out`` at ``path``; a folder that cannot be written costs the cache, not the result."""
+    from ..checkpoint import atomic_save
+
+    try:
+        atomic_save(out, path)
+    except OSError as e:
+        _warn_once("write", path.parent, f"cannot write the embedding cache in {path.parent} ({type(e).__name__}: "
+                   f"{e.strerror or e}); the embeddings are kept in memory only. Set CLSKIT_CACHE_DIR to a "
+                   "writable folder, or pass cache_dir=False")
 
 
 def _forward(model: nn.Module, images: torch.Tensor, transform, batch_size: int, device) -> torch.Tensor:
@@ -152,6 +208,7 @@ def _channels_last_features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 def clear_embedding_cache() -> None:
-    """Forget the embeddings cached in memory (the disk cache stays)."""
+    """Forget the embeddings cached in memory, and which cache problems were reported (the disk cache stays)."""
     _EMBEDDINGS.clear()
     _ROWS.clear()
+    _WARNED.clear()

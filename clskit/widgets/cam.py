@@ -28,6 +28,7 @@ from ..interpret import METHOD_TITLES, explain, overlay
 from ..png import array_to_png
 from ..utils import as_float_images
 from .view import WidgetView
+from ._html import esc
 
 PREDICTED = -1  # the class dropdown's value for "explain the predicted class"
 
@@ -127,7 +128,7 @@ class CAMViewer(WidgetView):
         explained = self.classes[target]
         self.heatmap = self.map_for(i, target, self.method.value)
         self.image.value = array_to_png(overlay(self.images[i], self.heatmap, alpha=self.alpha.value), self.scale)
-        rows = "".join(f"<tr><td>{c}</td><td style='text-align:right'>{p:.1%}</td></tr>" for c, p in self.top_predictions)
-        truth = "" if self.targets is None else f"<p>true class: <b>{self.classes[int(self.targets[self.index.value])]}</b></p>"
+        rows = "".join(f"<tr><td>{esc(c)}</td><td style='text-align:right'>{p:.1%}</td></tr>" for c, p in self.top_predictions)
+        truth = "" if self.targets is None else f"<p>true class: <b>{esc(self.classes[int(self.targets[self.index.value])])}</b></p>"
         self.info.value = (f"<div style='padding-left:1em'>{truth}<p>top predictions</p><table>{rows}</table>"
-                           f"<p>map explains: <b>{explained}</b> ({self.method.value})</p></div>")
+                           f"<p>map explains: <b>{esc(explained)}</b> ({esc(self.method.value)})</p></div>")

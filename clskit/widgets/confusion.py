@@ -11,15 +11,16 @@ Example:
 """
 from __future__ import annotations
 
-import html
 from typing import Sequence
 
 import numpy as np
 import torch
 
+from ..checks import check_class_names
 from ..metrics import check_single_label, confusion_matrix
 from ..png import gallery_png
 from .view import WidgetView
+from ._html import esc
 
 _NORMALIZE = {"counts": None, "recall (rows)": "true", "precision (columns)": "pred"}
 
@@ -73,7 +74,7 @@ class ConfusionMatrixWidget(WidgetView):
         if len(self.images) != len(self.targets):
             raise ValueError(f"got {len(self.images)} images for {len(self.targets)} targets; pass the images the "
                              "predictions were made on, in the same order")
-        self.classes = list(classes) if classes is not None else [str(i) for i in range(k)]
+        self.classes = check_class_names(classes, k) if classes is not None else [str(i) for i in range(k)]
         self.max_images = max_images
         self.counts = confusion_matrix(self.targets, self.probs)
         self.selected: tuple[int, int] | None = None
@@ -144,14 +145,14 @@ class ConfusionMatrixWidget(WidgetView):
         cell_px = 46 if n <= 10 else 34
         cell = f"{cell_px}px"
         # a long class name ("cassette player") is cut to the cell's width; the full name is its tooltip
-        head = lambda text: W.HTML(f"<div title='{html.escape(text, quote=True)}' style='font-size:11px;text-align:center;"
-                                   f"overflow:hidden;text-overflow:ellipsis;white-space:nowrap'>{html.escape(text)}</div>",
+        head = lambda text: W.HTML(f"<div title='{esc(text)}' style='font-size:11px;text-align:center;"
+                                   f"overflow:hidden;text-overflow:ellipsis;white-space:nowrap'>{esc(text)}</div>",
                                    layout=W.Layout(width=cell))
         children = [W.HTML("<small>true ↓ pred →</small>", layout=W.Layout(width="70px"))]
         children += [head(self.classes[j]) for j in v]
         self.buttons = {}
         for i in v:
-            children.append(W.HTML(f"<div style='font-size:11px;line-height:1.1'>{html.escape(self.classes[i])}</div>",
+            children.append(W.HTML(f"<div style='font-size:11px;line-height:1.1'>{esc(self.classes[i])}</div>",
                                    layout=W.Layout(width="70px")))
             for j in v:
                 b = W.Button(layout=W.Layout(width=cell, height="30px", padding="0px"))
@@ -190,7 +191,7 @@ class ConfusionMatrixWidget(WidgetView):
         self.selected = (int(true), int(pred))
         idx = cell_indices(self.targets, self.probs, true, pred)
         self.shown_indices = idx[: self.max_images]
-        t, p = self.classes[true], self.classes[pred]
+        t, p = esc(self.classes[true]), esc(self.classes[pred])
         kind = "correct" if true == pred else "mistakes"
         self.info.value = (f"<b>true {t} → predicted {p}</b> ({kind}): {_images(len(idx))}"
                            + (f"; showing the {len(self.shown_indices)} most confident" if len(idx) else ""))

@@ -22,6 +22,7 @@ from ..features import cls_attention, conv_layer_names, feature_maps, tile, top_
 from ..png import array_to_png
 from ..utils import as_float_images
 from .view import WidgetView
+from ._html import esc
 
 
 
@@ -87,5 +88,5 @@ class FeatureMapViewer(WidgetView):
             what = f"the {len(self.maps)} most active of {out.shape[0]} channels"
         h = self.maps.shape[-1]
         self.image.value = array_to_png(tile(self.maps, ncols=8), max(1, self.scale * 16 // max(h, 1) // 2))
-        self.info.value = (f"<b>{self.layer.label}</b>: {what}, each {self.maps.shape[-2]}x{h} "
+        self.info.value = (f"<b>{esc(self.layer.label)}</b>: {what}, each {self.maps.shape[-2]}x{h} "
                            "(bright = strong response; each map scaled on its own)")

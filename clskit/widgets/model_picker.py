@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..models.cards import COLUMNS, load_model_cards, plot_cards
 from ..png import figure_to_png
 from .view import WidgetView
+from ._html import esc
 
 DEFAULT = ("AlexNet", "VGG-16", "ResNet-50", "MobileNet-V3-L", "EfficientNet-B0", "ViT-B/16", "DeiT-S", "Swin-T")
 AXES = ("latency_b1_ms", "latency_b32_ms", "params_m", "gflops")
@@ -55,8 +56,8 @@ class ModelPicker(WidgetView):
         from matplotlib.figure import Figure   # not pyplot: nothing is shown or kept open behind the widget
 
         cols = ["params_m", "gflops", "latency_b1_ms", "latency_b32_ms", "top1"]
-        head = "".join(f"<th>{c}</th>" for c in ["model"] + cols)
-        body = "".join("<tr><td>{}</td>{}</tr>".format(r["name"], "".join(f"<td>{r[c]:.1f}</td>" for c in cols))
+        head = "".join(f"<th>{esc(c)}</th>" for c in ["model"] + cols)
+        body = "".join("<tr><td>{}</td>{}</tr>".format(esc(r["name"]), "".join(f"<td>{r[c]:.1f}</td>" for c in cols))
                        for r in sorted(self.rows, key=lambda r: r[self.x_axis.value]))
         self.table.value = f"<table style='font-size:90%'><tr>{head}</tr>{body}</table>"
         fig = Figure(figsize=(5.5, 3.8))

@@ -10,11 +10,11 @@ Example:
 """
 from __future__ import annotations
 
-import html
 import math
 from typing import Sequence
 
 from .view import WidgetView
+from ._html import esc
 
 
 def sort_filter_rows(rows: Sequence[dict], sort_by: str | None = None, ascending: bool = True,
@@ -50,12 +50,12 @@ def _fmt(v) -> str:
         return f"{v:,.1f}" if abs(v) >= 100 else f"{v:.3g}"
     if isinstance(v, int):
         return f"{v:,}"
-    return html.escape(str(v))
+    return esc(str(v))
 
 
 def rows_to_html(rows: Sequence[dict], columns: Sequence[str]) -> str:
     """An HTML table of ``rows`` (numbers right-aligned and rounded)."""
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(c)}</th>" for c in columns)
     body = []
     for r in rows:
         cells = "".join(f"<td style='text-align:{'right' if isinstance(r.get(c), (int, float)) else 'left'};"

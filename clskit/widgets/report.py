@@ -13,6 +13,7 @@ from typing import Sequence
 
 from ..metrics import classification_report_df
 from .view import WidgetView
+from ._html import esc
 
 __all__ = ["ReportWidget", "classification_report_df"]
 
@@ -42,7 +43,7 @@ class ReportWidget(WidgetView):
         self.table = W.HTML()
         summary = " · ".join(f"{k} {v:.3f}" for k, v in self.full.attrs["summary"].items())
         self.notes = list(self.full.attrs["notes"])
-        notes = "".join(f"<li>{n}</li>" for n in self.notes)
+        notes = "".join(f"<li>{esc(n)}</li>" for n in self.notes)
         self.footer = W.HTML(f"<div style='font-size:12px'>{summary}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
         self.sort_by.observe(lambda _: self.update(), names="value")
         self.ascending.observe(lambda _: self.update(), names="value")
@@ -63,4 +64,4 @@ class ReportWidget(WidgetView):
             self.df = self.full.sort_index(ascending=asc)
         else:
             self.df = self.full.sort_values(col, ascending=asc, kind="stable", na_position="last")
-        self.table.value = self.df.round(3).to_html(border=0, na_rep="n/a")
+        self.table.value = self.df.round(3).to_html(border=0, na_rep="n/a", escape=True)   # class names are user text

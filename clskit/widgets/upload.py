@@ -20,7 +20,6 @@ Example:
 """
 from __future__ import annotations
 
-import html
 import os
 import time
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import torch
 
 from ..utils import as_float_images
 from .view import WidgetView
+from ._html import esc
 
 ProgressFn = Callable[[str, int, int], None]   # (stage, done, total)
 
@@ -95,7 +95,7 @@ def classify_photos(predictor, files: Sequence[tuple[str, bytes]], k: int = 3) -
     """
     from ..models.pretrained import decode_predictions
 
-    size = getattr(predictor.transform, "size", None) or 224
+    size = predictor.read_size   # what Predictor.predict reads files at: the exported model's image size
     rows = []
     for name, data in files:
         try:
@@ -243,12 +243,12 @@ def train_folder_probe(folder: str | os.PathLike, *, classes: Sequence[str] | No
 
 def _top_html(row: dict) -> str:
     if "error" in row:
-        return f"<b>{html.escape(row['file'])}</b><br><span style='color:crimson'>{html.escape(row['error'])}</span>"
+        return f"<b>{esc(row['file'])}</b><br><span style='color:crimson'>{esc(row['error'])}</span>"
     bars = "".join(
-        f"<tr><td style='padding-right:6px'>{html.escape(c)}</td><td style='width:120px'>"
+        f"<tr><td style='padding-right:6px'>{esc(c)}</td><td style='width:120px'>"
         f"<div style='background:#4c78a8;height:10px;width:{max(1, round(100 * p))}%'></div></td>"
         f"<td style='text-align:right;padding-left:6px'>{p:.2f}</td></tr>" for c, p in row["top"])
-    return (f"<b>{html.escape(row['file'])}</b>: <b>{html.escape(row['label'])}</b> ({row['probability']:.2f})"
+    return (f"<b>{esc(row['file'])}</b>: <b>{esc(row['label'])}</b> ({row['probability']:.2f})"
             f"<table style='font-size:12px'>{bars}</table>")
 
 
@@ -275,7 +275,7 @@ class PhotoClassifier(WidgetView):
         self.predictor, self.k, self.max_photos, self.thumb = predictor, k, max_photos, thumb
         self.rows: list[dict] = []
         self.upload = W.FileUpload(accept="image/*", multiple=True, description="photos")
-        self.info = W.HTML(f"Upload photos to classify them as one of: {html.escape(', '.join(predictor.classes[:12]))}"
+        self.info = W.HTML(f"Upload photos to classify them as one of: {esc(', '.join(predictor.classes[:12]))}"
                            + (" ..." if len(predictor.classes) > 12 else ""))
         self.results = W.VBox()
         self.upload.observe(lambda change: self.show(uploaded_files(change["new"])), names="value")
@@ -335,7 +335,7 @@ class FolderTrainer(WidgetView):
         self.button = W.Button(description="train", button_style="primary", tooltip="train a linear probe on the folder")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="", layout=W.Layout(width="300px"))
         self.stage = W.HTML("")
-        self.status = W.HTML(f"Folder <code>{html.escape(self.folder.name)}</code>: press train "
+        self.status = W.HTML(f"Folder <code>{esc(self.folder.name)}</code>: press train "
                              "(embedding a hundred photos at 224 px takes a few seconds on a laptop CPU).")
         self.output = W.VBox()
         self.button.on_click(lambda _: self.train())
@@ -344,7 +344,7 @@ class FolderTrainer(WidgetView):
     def _progress(self, stage: str, done: int, total: int) -> None:
         self.progress.max = max(total, 1)
         self.progress.value = done
-        self.stage.value = f"{html.escape(stage)}: {done}/{total}"
+        self.stage.value = f"{esc(stage)}: {done}/{total}"
 
     def train(self) -> FolderResult:
         """Run the whole path (what the button does); returns the :class:`FolderResult`."""
@@ -355,7 +355,7 @@ class FolderTrainer(WidgetView):
         try:
             r = train_folder_probe(self.folder, progress=self._progress, **self.options)
         except (ValueError, FileNotFoundError) as e:
-            self.status.value = f"<span style='color:crimson'>{html.escape(str(e))}</span>"
+            self.status.value = f"<span style='color:crimson'>{esc(str(e))}</span>"
             raise
         finally:
             self.button.disabled = False
@@ -365,7 +365,7 @@ class FolderTrainer(WidgetView):
         lo, hi = r.interval
         self.status.value = (f"{len(r.classes)} classes, {len(r.train)} training / {len(r.valid)} validation photos: "
                              f"validation accuracy <b>{r.accuracy:.3f}</b> (95% interval {lo:.3f}-{hi:.3f}) "
-                             f"in {r.seconds:.1f} s. Saved as <code>{html.escape(self.export_to.name)}</code>.")
+                             f"in {r.seconds:.1f} s. Saved as <code>{esc(self.export_to.name)}</code>.")
         self.confusion = ConfusionMatrixWidget(r.valid.images, r.valid.targets, r.probs, r.classes)
         self.classifier = PhotoClassifier(Predictor.load(self.export_to))
         self.output.children = [self.confusion.widget, self.classifier.widget]
