@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..transforms import Augment, augment
+from ._display import display_widget, tooltip
 from ._image import array_to_png
 
 # slider name -> (max value, step, what it does)
@@ -90,7 +91,7 @@ class AugmentPlayground:
         start = PRESETS[preset]
         self.index = W.IntSlider(0, 0, len(self.images) - 1, description="image")
         self.sliders = {name: W.FloatSlider(value=float(start.get(name, 0.0)), min=0.0, max=mx, step=step,
-                                            description=name, tooltip=tip, continuous_update=False)
+                                            description=name, continuous_update=False, **tooltip(tip))
                         for name, (mx, step, tip) in SLIDERS.items()}
         self.policy = W.Dropdown(options=POLICIES, value="none", description="policy")
         self.resample = W.Button(description="new samples", icon="refresh")
@@ -128,6 +129,4 @@ class AugmentPlayground:
         self.update()
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        display_widget(self.widget)

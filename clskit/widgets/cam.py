@@ -22,6 +22,7 @@ import torch
 import torch.nn as nn
 
 from ..interpret import explain, overlay
+from ._display import display_widget
 from ._image import array_to_png
 
 PREDICTED = -1  # the class dropdown's value for "explain the predicted class"
@@ -127,6 +128,4 @@ class CAMViewer:
                            f"<p>map explains: <b>{explained}</b> ({self.method.value})</p></div>")
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        display_widget(self.widget)

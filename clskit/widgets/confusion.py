@@ -19,6 +19,7 @@ import torch
 
 from ..displays import figure_to_png
 from ..metrics import check_single_label, confusion_matrix
+from ._display import widget_bundle
 
 _NORMALISE = {"counts": None, "recall (rows)": "true", "precision (columns)": "pred"}
 
@@ -229,4 +230,4 @@ class ConfusionMatrixWidget:
         return self
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return widget_bundle(self.widget)

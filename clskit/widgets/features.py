@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from ..features import cls_attention, conv_layer_names, feature_maps, tile, top_channels
+from ._display import display_widget
 from ._image import array_to_png
 
 
@@ -90,6 +91,4 @@ class FeatureMapViewer:
                            "(bright = strong response; each map scaled on its own)")
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        display_widget(self.widget)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from ..models.cards import COLUMNS, load_model_cards, plot_cards
+from ._display import display_widget
 
 DEFAULT = ("AlexNet", "VGG-16", "ResNet-50", "MobileNet-V3-L", "EfficientNet-B0", "ViT-B/16", "DeiT-S", "Swin-T")
 AXES = ("latency_b1_ms", "latency_b32_ms", "params_m", "gflops")
@@ -68,6 +69,4 @@ class ModelPicker:
         self.plot.value = buf.getvalue()
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        display_widget(self.widget)

@@ -14,6 +14,8 @@ import html
 import math
 from typing import Sequence
 
+from ._display import display_widget
+
 
 def sort_filter_rows(rows: Sequence[dict], sort_by: str | None = None, ascending: bool = True,
                      query: str = "") -> list[dict]:
@@ -102,6 +104,4 @@ class ProfileTable:
         self.table.value = rows_to_html(self.shown_rows, self.columns)
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        display_widget(self.widget)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..metrics import classification_report_df
+from ._display import widget_bundle
 
 __all__ = ["ReportWidget", "classification_report_df"]
 
@@ -65,4 +66,4 @@ class ReportWidget:
         self.table.value = self.df.round(3).to_html(border=0, na_rep="n/a")
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return widget_bundle(self.widget)

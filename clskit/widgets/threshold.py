@@ -17,6 +17,7 @@ import torch
 
 from .. import metrics as M
 from ..displays import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay, _index_at, figure_to_png
+from ._display import widget_bundle
 
 
 def _metrics_html(m: dict, extra: dict | None = None) -> str:
@@ -154,7 +155,7 @@ class ThresholdWidget:
         self.gallery.value = _gallery_png(self.images, self.s, rows, self.max_images)
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return widget_bundle(self.widget)
 
 
 class MultiLabelThresholdWidget:
@@ -221,7 +222,7 @@ class MultiLabelThresholdWidget:
         self.summary.value = f"<div style='font-size:12px'>{table}<p>{overall}</p></div>"
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return widget_bundle(self.widget)
 
 
 def _gallery_png(images, scores, rows, ncols: int, tile: int = 84) -> bytes:
