@@ -21,7 +21,8 @@ author = "clskit developers"
 copyright = "clskit developers; code Apache-2.0, data under its own licences"
 repository = repository_url()
 
-extensions = ["myst_nb", "clskit_site"]
+# MathJax is served from the site itself (sphinx-mathjax-offline ships it), not from a CDN
+extensions = ["myst_nb", "sphinx-mathjax-offline", "clskit_site"]
 root_doc = "README"
 include_patterns = ["README.md", "notebooks/README.md", "notebooks/[0-9][0-9]_*.ipynb", "datasets/*.md",
                     "DATA_LICENSES.md", "site/*.md"]
@@ -42,6 +43,7 @@ myst_heading_anchors = 3
 
 html_theme = "sphinx_book_theme"
 html_title = "clskit: image classification, taught in notebooks"
+html_favicon = "favicon.svg"  # else every first visit asks for /favicon.ico and logs a 404
 html_theme_options = {
     "repository_url": repository,
     "repository_branch": "main",
@@ -51,4 +53,5 @@ html_theme_options = {
                        "notebook_interface": "jupyterlab"},
     "show_toc_level": 2,
 }
-html_last_updated_fmt = None
+# a reader's first visit has no stored light/dark choice: start from the light theme (else the theme logs an error)
+html_context = {"default_mode": "light"}

@@ -23,9 +23,10 @@ def _names(reqs: list[str]) -> set[str]:
 
 
 def test_binder_requirements_match_pyproject():
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     binder = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
-    assert _names(binder) == _names(deps)
+    # Binder runs the course: the package's dependencies and the `lab` extra (JupyterLab)
+    assert _names(binder) == _names(project["dependencies"] + project["optional-dependencies"]["lab"])
     # Binder must get CPU-only torch wheels, not the multi-GB CUDA build
     assert any("download.pytorch.org/whl/cpu" in line for line in binder)
 
