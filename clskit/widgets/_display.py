@@ -78,8 +78,8 @@ def static_html(widget) -> str:
         if not widget.value:
             return ""
         data = base64.b64encode(bytes(widget.value)).decode("ascii")
-        size = "".join(f"{k}:{v};" for k, v in (("width", layout.width), ("max-width", layout.max_width or "100%")) if v)
-        return f"<img alt='' src='data:image/{widget.format};base64,{data}' style='{size}height:auto'>"
+        width = f"width:{layout.width};" if layout.width else ""  # never wider than the page's column
+        return f"<img alt='' src='data:image/{widget.format};base64,{data}' style='{width}max-width:100%;height:auto'>"
     if isinstance(widget, (W.HTML, W.HTMLMath)):
         return f"<div>{widget.value}</div>"
     if isinstance(widget, W.Label):
