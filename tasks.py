@@ -53,7 +53,6 @@ def _use_lock() -> bool:
 
 def _fingerprint() -> str:
     h = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
-    h.update(IPYWIDGETS7.read_bytes())
     if _use_lock():
         h.update(LOCK.read_bytes())
     return h.hexdigest()
@@ -67,6 +66,7 @@ def setup() -> None:
         say(f"creating a virtual environment in {VENV.name}/")
         run([sys.executable, "-m", "venv", VENV])
     if STAMP.exists() and STAMP.read_text().strip() == _fingerprint():
+        download_wheelhouse()
         return
     say("installing clskit and its dependencies (torch is large: a few minutes the first time)")
     run([PY, "-m", "pip", "install", "-q", "--upgrade", "pip"])
@@ -74,10 +74,20 @@ def setup() -> None:
     say("installing the tested versions from " + str(LOCK.relative_to(ROOT)) if pins else
         "installing the newest versions within pyproject.toml's ranges (CLSKIT_NO_LOCK is set)")
     run([PY, "-m", "pip", "install", "-q", *pins, "-e", f"{ROOT}[lab,site,test]"])
+    STAMP.write_text(_fingerprint())
+    download_wheelhouse()
+    say("set up; `python3 tasks.py lab` opens the course")
+
+
+def download_wheelhouse() -> None:
+    """The ipywidgets 7 wheels of tests/ipywidgets7.txt in .wheelhouse/ (the widget tests on ipywidgets 7
+    install them offline); downloaded once, again only when one is missing."""
+    pins = [ln.split("#")[0].strip().replace("-", "_").lower() for ln in IPYWIDGETS7.read_text().splitlines()]
+    have = {"==".join(w.name.lower().split("-")[:2]) for w in WHEELHOUSE.glob("*.whl")}
+    if all(p in have for p in pins if p):
+        return
     say(f"downloading ipywidgets 7 for the widget tests into {WHEELHOUSE.name}/")
     run([PY, "-m", "pip", "download", "-q", "--no-deps", "-d", WHEELHOUSE, "-r", IPYWIDGETS7])
-    STAMP.write_text(_fingerprint())
-    say("set up; `python3 tasks.py lab` opens the course")
 
 
 def ensure_chromium() -> None:

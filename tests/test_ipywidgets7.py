@@ -38,9 +38,9 @@ def _pinned() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def env7(tmp_path_factory):
-    wheels = sorted(WHEELHOUSE.glob("*.whl"))
-    names = {w.name.split("-")[0].lower() for w in wheels}
-    missing = [n for n in _pinned() if n.lower() not in names]
+    wanted = {(n.lower().replace("-", "_"), v) for n, v in _pinned().items()}
+    wheels = [w for w in sorted(WHEELHOUSE.glob("*.whl")) if tuple(w.name.lower().split("-")[:2]) in wanted]
+    missing = sorted(wanted - {tuple(w.name.lower().split("-")[:2]) for w in wheels})
     assert not missing, f"{missing} not in {WHEELHOUSE}: run `python3 tasks.py setup` (it downloads tests/ipywidgets7.txt)"
     base = tmp_path_factory.mktemp("ipywidgets7")
     venv = base / "venv"
