@@ -30,9 +30,9 @@ exclude_patterns = ["_build", ".venv", "**/.ipynb_checkpoints"]
 
 # the stored outputs are the course: render them as they are, never run a notebook here
 nb_execution_mode = "off"
-# a page has no kernel: a widget's static view (the figure or table it shows at its default setting,
-# stored as text/html next to the widget) comes before the widget view, and no widget JavaScript is
-# loaded (it would come from a CDN)
+# a page has no kernel: it shows a widget's static view (the figure or table the widget shows at its
+# default setting, stored as text/html beside it by clskit.widgets._display), never the widget view, and
+# loads no widget JavaScript (it would come from a CDN)
 nb_mime_priority_overrides = [
     ("html", "text/html", 0),
     ("html", "application/vnd.jupyter.widget-view+json", None),
