@@ -6,12 +6,15 @@
                               # notebooks, the real-browser widget tests
     python3 tasks.py setup    # only set up
     python3 tasks.py notebooks [NN ...]   # re-run notebooks in fresh kernels, store outputs, report time/memory
+    python3 tasks.py site     # set up and build the course website (the stored notebooks) into _build/site
     python3 tasks.py lock     # re-resolve the newest versions within pyproject's ranges into a scratch
                               # environment and write them to the lock (then run `test` on it)
 
 Set-up installs the exact versions the test suite passed with, from the lock
 clskit/data/tested-versions.txt (a pip constraints file; `python -m clskit doctor` compares against it).
-Set CLSKIT_NO_LOCK=1 to install from pyproject.toml's ranges instead.
+Set CLSKIT_NO_LOCK=1 to install from pyproject.toml's ranges instead. Set-up also downloads (from the
+package registry, once) the wheels of tests/ipywidgets7.txt into .wheelhouse/: the widget tests run
+against ipywidgets 7.7 (Colab's) in an environment built from them offline.
 
 Both commands are idempotent: the virtual environment is built once and re-installed only when
 pyproject.toml changes, so a second run starts at once.
@@ -31,6 +34,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".clskit-setup"
 LOCK = ROOT / "clskit" / "data" / "tested-versions.txt"
+IPYWIDGETS7 = ROOT / "tests" / "ipywidgets7.txt"
+WHEELHOUSE = ROOT / ".wheelhouse"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -54,22 +59,35 @@ def _fingerprint() -> str:
 
 
 def setup() -> None:
-    """Create .venv and install clskit with its test extra (once per pyproject.toml version)."""
+    """Create .venv and install clskit with its lab, site and test extras (once per pyproject.toml version)."""
     if sys.version_info < (3, 10):
         sys.exit(f"clskit needs Python 3.10 or newer; this is {sys.version.split()[0]}. Install a newer Python and retry.")
     if not PY.exists():
         say(f"creating a virtual environment in {VENV.name}/")
         run([sys.executable, "-m", "venv", VENV])
     if STAMP.exists() and STAMP.read_text().strip() == _fingerprint():
+        download_wheelhouse()
         return
     say("installing clskit and its dependencies (torch is large: a few minutes the first time)")
     run([PY, "-m", "pip", "install", "-q", "--upgrade", "pip"])
     pins = ["-c", LOCK] if _use_lock() else []
     say("installing the tested versions from " + str(LOCK.relative_to(ROOT)) if pins else
         "installing the newest versions within pyproject.toml's ranges (CLSKIT_NO_LOCK is set)")
-    run([PY, "-m", "pip", "install", "-q", *pins, "-e", f"{ROOT}[test]"])
+    run([PY, "-m", "pip", "install", "-q", *pins, "-e", f"{ROOT}[lab,site,test]"])
     STAMP.write_text(_fingerprint())
+    download_wheelhouse()
     say("set up; `python3 tasks.py lab` opens the course")
+
+
+def download_wheelhouse() -> None:
+    """The ipywidgets 7 wheels of tests/ipywidgets7.txt in .wheelhouse/ (the widget tests on ipywidgets 7
+    install them offline); downloaded once, again only when one is missing."""
+    pins = [ln.split("#")[0].strip().replace("-", "_").lower() for ln in IPYWIDGETS7.read_text().splitlines()]
+    have = {"==".join(w.name.lower().split("-")[:2]) for w in WHEELHOUSE.glob("*.whl")}
+    if all(p in have for p in pins if p):
+        return
+    say(f"downloading ipywidgets 7 for the widget tests into {WHEELHOUSE.name}/")
+    run([PY, "-m", "pip", "download", "-q", "--no-deps", "-d", WHEELHOUSE, "-r", IPYWIDGETS7])
 
 
 def ensure_chromium() -> None:
@@ -109,6 +127,12 @@ def notebooks(args: list[str]) -> int:
     return subprocess.run([str(PY), "-m", "clskit.notebooks", "run", *args], cwd=ROOT).returncode
 
 
+def site(args: list[str]) -> int:
+    """Build the course website into _build/site (site/build.py; a Sphinx warning fails it)."""
+    setup()
+    return subprocess.run([str(PY), str(ROOT / "site" / "build.py"), *args], cwd=ROOT).returncode
+
+
 def lock(args: list[str]) -> int:
     """Resolve the newest versions within pyproject.toml's ranges in a scratch venv and write the lock."""
     import datetime
@@ -121,7 +145,7 @@ def lock(args: list[str]) -> int:
     run([sys.executable, "-m", "venv", scratch])
     spy = scratch / BIN.name / PY.name
     run([spy, "-m", "pip", "install", "-q", "--upgrade", "pip"])
-    run([spy, "-m", "pip", "install", "-q", f"{ROOT}[test]"])
+    run([spy, "-m", "pip", "install", "-q", f"{ROOT}[lab,site,test]"])
     frozen = subprocess.run([str(spy), "-m", "pip", "freeze", "--exclude-editable"], check=True,
                             capture_output=True, text=True).stdout
     pins = [ln for ln in frozen.splitlines() if ln and not ln.lower().startswith(("clskit", "-e "))]
@@ -151,6 +175,8 @@ def main(argv: list[str]) -> int:
         return notebooks(rest)
     if cmd == "lock":
         return lock(rest)
+    if cmd == "site":
+        return site(rest)
     print(f"unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
     return 2
 

@@ -15,7 +15,7 @@ REQUIRED = [
     ("timm", "timm", "model families and the pretrained backbone"),
     ("fastai", "fastai", "notebook 14, the fastai workflow"),
     ("ipywidgets", "ipywidgets", "interactive widgets"),
-    ("jupyterlab", "jupyterlab", "the course runs in JupyterLab"),
+    ("jupyterlab", "jupyterlab", "the course runs in JupyterLab in a clone: `pip install clskit[lab]`; hosted notebooks bring their own"),
     ("sklearn", "scikit-learn", "metrics baselines and the digits data"),
     ("matplotlib", "matplotlib", "plots"),
 ]

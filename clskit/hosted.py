@@ -8,7 +8,8 @@ notebook opened on its own, next to nothing but a Python kernel, installs clskit
 
 The repository URL comes from ``[project.urls] Repository`` in ``pyproject.toml``; change it there and
 re-run the command. The set-up cell does nothing where clskit is importable (a clone set up with
-``python3 tasks.py lab``, Binder, the test suite).
+``python3 tasks.py lab``, Binder, the test suite). Both cells are tagged ``remove-cell``, so the course
+website leaves them out.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from pathlib import Path
 
 BADGE_TAG = "clskit-badge"
 SETUP_TAG = "clskit-setup"
+# MyST-NB's tag: the course website (``python3 tasks.py site``) leaves both cells out; its pages have launch
+# buttons instead, and a reader there has nothing to set up
+HIDDEN_ON_SITE = "remove-cell"
 
 
 def repository_url(pyproject: str | Path | None = None) -> str:
@@ -62,7 +66,8 @@ def setup_source(repo_url: str) -> str:
 
 def _cell(kind: str, source: str, tag: str) -> dict:
     # nbformat 4.5 cells carry an id; the tag is unique within a notebook, so it serves as one
-    cell = {"cell_type": kind, "id": tag, "metadata": {"tags": [tag]}, "source": source.splitlines(keepends=True)}
+    cell = {"cell_type": kind, "id": tag, "metadata": {"tags": [tag, HIDDEN_ON_SITE]},
+            "source": source.splitlines(keepends=True)}
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
@@ -80,7 +85,8 @@ def prepare(path: str | Path, repo_url: str) -> bool:
     old = {t: nb["cells"][i] for t in (BADGE_TAG, SETUP_TAG) if (i := _tagged(nb["cells"], t)) is not None}
     badge, setup = _cell("markdown", badge_source(path.name, repo_url), BADGE_TAG), _cell("code", setup_source(repo_url), SETUP_TAG)
     if SETUP_TAG in old and "".join(old[SETUP_TAG]["source"]) == "".join(setup["source"]):
-        setup = {**old[SETUP_TAG], "id": SETUP_TAG}  # keep a stored execution count and output as they are
+        # keep a stored execution count and output as they are
+        setup = {**old[SETUP_TAG], "id": SETUP_TAG, "metadata": {**old[SETUP_TAG]["metadata"], **setup["metadata"]}}
     at = 1 if cells and cells[0]["cell_type"] == "markdown" else 0
     new = cells[:at] + [badge, setup] + cells[at:]
     if new == nb["cells"]:
@@ -102,6 +108,8 @@ def check(path: str | Path, repo_url: str) -> list[str]:
             problems.append(f"{Path(path).name}: the {tag!r} cell is out of date")
         elif i > 2:
             problems.append(f"{Path(path).name}: the {tag!r} cell is not at the top")
+        elif HIDDEN_ON_SITE not in nb["cells"][i]["metadata"]["tags"]:
+            problems.append(f"{Path(path).name}: the {tag!r} cell is not tagged {HIDDEN_ON_SITE!r} (shown on the website)")
     return problems
 
 

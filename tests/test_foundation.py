@@ -23,11 +23,25 @@ def _names(reqs: list[str]) -> set[str]:
 
 
 def test_binder_requirements_match_pyproject():
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     binder = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
-    assert _names(binder) == _names(deps)
+    # Binder runs the course: the package's dependencies and the `lab` extra (JupyterLab)
+    assert _names(binder) == _names(project["dependencies"] + project["optional-dependencies"]["lab"])
     # Binder must get CPU-only torch wheels, not the multi-GB CUDA build
     assert any("download.pytorch.org/whl/cpu" in line for line in binder)
+
+
+def test_ranges_admit_what_colab_ships():
+    """Colab's ipywidgets (7.7.1) and Python (3.12): the hosted set-up cell must leave them as they are.
+    Colab itself cannot be reached from here; tests/test_ipywidgets7.py checks the install on 7.7."""
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert SpecifierSet(project["requires-python"]).contains("3.12")
+    ipywidgets = next(Requirement(d) for d in project["dependencies"] if d.startswith("ipywidgets"))
+    assert ipywidgets.specifier.contains("7.7.1") and ipywidgets.specifier.contains("8.1.8")
+    assert not any(Requirement(d).name in ("jupyterlab", "notebook") for d in project["dependencies"])
 
 
 def test_ipywidgets_range_excludes_the_version_that_breaks_vscode():

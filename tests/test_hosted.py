@@ -31,6 +31,11 @@ def test_prepare_puts_badge_and_setup_after_the_title_once(tmp_path):
     assert "colab.research.google.com/github/someone/clskit/blob/main/notebooks/07_demo.ipynb" in "".join(cells[1]["source"])
     assert "find_spec(\"clskit\") is None" in "".join(cells[2]["source"])
     assert hosted.check(p, URL) == []
+    assert all(hosted.HIDDEN_ON_SITE in c["metadata"]["tags"] for c in cells[1:3])  # left out of the website
+    cells[2]["metadata"]["tags"] = [hosted.SETUP_TAG]
+    p.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert hosted.check(p, URL) == ["07_demo.ipynb: the 'clskit-setup' cell is not tagged 'remove-cell' (shown on the website)"]
+    assert hosted.prepare(p, URL) is True and hosted.check(p, URL) == []
     # a new repository URL refreshes the cells instead of adding more
     assert hosted.prepare(p, "https://github.com/other/kit") is True
     cells = json.loads(p.read_text())["cells"]
@@ -63,7 +68,9 @@ def test_lock_pins_what_pyproject_asks_for():
     import tomllib
 
     pins = doctor.tested_versions()
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    # set-up installs the package with its lab, site and test extras, all from the lock
+    deps = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
     from packaging.requirements import Requirement
 
     for d in deps:

@@ -182,3 +182,42 @@ def test_every_widget_has_the_one_display_protocol():
         cls = getattr(importlib.import_module(f"clskit.widgets.{module}"), name)
         assert issubclass(cls, WidgetView), name
         assert "_ipython_display_" not in vars(cls) and "_repr_mimebundle_" not in vars(cls), name
+
+
+# -- the static view stored next to every widget (what a page without a kernel shows) ----------------
+def _static(bundle: dict) -> str:
+    assert {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"} <= set(bundle)
+    return bundle["text/html"]
+
+
+def test_static_view_holds_the_figure_and_the_settings_the_widget_shows(agg_pyplot, binary, multiclass):
+    import base64
+
+    y, s = binary
+    th = ThresholdWidget(y, s, classes=("normal", "abnormal"))
+    view = _static(th._repr_mimebundle_())
+    assert base64.b64encode(th.figure.value).decode() in view                 # the very figure the widget shows
+    assert f"{th.slider.description}: {th.slider.value}" in view and f"{th.metrics['recall']:.3f}" in view
+    th.slider.value = 0.8                                                         # displayed again: what it shows now
+    assert f"{th.metrics['recall']:.3f}" in _static(th._repr_mimebundle_())
+
+    images, y, p = multiclass
+    cm = ConfusionMatrixWidget(images, y, p, classes=list("abcd"))
+    view = _static(cm._repr_mimebundle_())
+    counts = M.confusion_matrix(y, p)
+    assert all(f">{v}</div>" in view for v in counts.ravel())                   # every cell of the matrix
+    assert "grid-template-columns" in view and "Click a cell" in view
+    assert "gallery" not in view and "<img" not in view                          # the hidden, empty gallery is left out
+
+
+def test_displaying_a_widget_sends_its_static_view():
+    from IPython.core.formatters import DisplayFormatter
+
+    from clskit.datasets import load_dataset
+    from clskit.widgets.augment import AugmentPlayground
+
+    pg = AugmentPlayground(load_dataset("shapes", n_per_class=2, size=16), n=4, cols=2, scale=1)
+    bundle, _ = DisplayFormatter().format(pg)        # what display(pg) and a cell's last expression send
+    view = _static(bundle)
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == pg.widget.model_id
+    assert view.count("<img") == 1 and "policy: none" in view and "flip: " in view

@@ -33,6 +33,19 @@ def _upload_value(*files: tuple[str, bytes]) -> tuple[dict, ...]:
                   "last_modified": dt.datetime.now(dt.timezone.utc)} for n, b in files)
 
 
+def _browser_upload(upload, *files: tuple[str, bytes]) -> None:
+    """What a browser upload does to a ``FileUpload`` of the installed ipywidgets (7: Colab's; 8)."""
+    import ipywidgets
+
+    if ipywidgets.__version__.startswith("7."):
+        # 7 syncs the files' metadata and bytes, then a counter; the widget builds its read-only value from them
+        upload.metadata = [{"name": n, "type": "image/jpeg", "size": len(b), "lastModified": 0} for n, b in files]
+        upload.data = [b for _, b in files]
+        upload._counter += 1
+    else:
+        upload.value = _upload_value(*files)
+
+
 @pytest.fixture(scope="module")
 def imagenet_predictor():
     """The pretrained 1000-class model as a Predictor: no training needed, and it knows 'church'."""
@@ -52,13 +65,14 @@ def test_image_from_bytes_decodes_crops_and_rejects_non_images():
     assert image_from_bytes(data).shape == (3, 160, 160)   # the stored photos are 160 x 160
     with pytest.raises(ValueError, match="notes.txt.*not an image"):
         image_from_bytes(b"hello, not a photo", name="notes.txt")
-    assert uploaded_files(_upload_value((name, data))) == [(name, data)]
+    assert uploaded_files(_upload_value((name, data))) == [(name, data)]                           # ipywidgets 8
+    assert uploaded_files({name: {"metadata": {"name": name}, "content": data}}) == [(name, data)]  # ipywidgets 7
 
 
 def test_uploading_real_photos_shows_top_classes_and_the_image(agg_pyplot, imagenet_predictor):
     w = PhotoClassifier(imagenet_predictor, k=3)
     church, golf = _jpeg("church", i=1), _jpeg("golf ball", i=0)   # photos the 1000-class head gets right
-    w.upload.value = _upload_value(church, golf, ("broken.jpg", b"\xff\xd8 truncated"))   # what a browser upload does
+    _browser_upload(w.upload, church, golf, ("broken.jpg", b"\xff\xd8 truncated"))
     assert [r["file"] for r in w.rows] == [church[0], golf[0], "broken.jpg"]
     assert w.rows[0]["label"] == "church" and w.rows[1]["label"] == "golf ball"
     for r in w.rows[:2]:
@@ -113,7 +127,7 @@ def test_folder_trainer_runs_the_whole_path(agg_pyplot, photo_folder, tmp_path, 
     assert f"{r.accuracy:.3f}" in t.status.value and "model.pt" in t.status.value
     assert t.confusion.counts.sum() == 6 and (tmp_path / "model.pt").exists()
     # the exported model classifies a new photo uploaded into the classifier under the matrix
-    t.classifier.upload.value = _upload_value(_jpeg("golf ball", "val", 1))
+    _browser_upload(t.classifier.upload, _jpeg("golf ball", "val", 1))
     assert t.classifier.rows[0]["label"] == "golf ball"
     assert t.output.children == (t.confusion.widget, t.classifier.widget)
 

@@ -20,6 +20,7 @@ from ..transforms import Augment, augment
 from ..png import array_to_png
 from ..utils import as_float_images
 from .view import WidgetView
+from ._display import tooltip
 
 # slider name -> (max value, step, what it does)
 SLIDERS = {
@@ -91,7 +92,7 @@ class AugmentPlayground(WidgetView):
         start = PRESETS[preset]
         self.index = W.IntSlider(0, 0, len(self.images) - 1, description="image")
         self.sliders = {name: W.FloatSlider(value=float(start.get(name, 0.0)), min=0.0, max=mx, step=step,
-                                            description=name, tooltip=tip, continuous_update=False)
+                                            description=name, continuous_update=False, **tooltip(tip))
                         for name, (mx, step, tip) in SLIDERS.items()}
         self.policy = W.Dropdown(options=POLICIES, value="none", description="policy")
         self.resample = W.Button(description="new samples", icon="refresh")

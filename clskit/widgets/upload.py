@@ -9,8 +9,9 @@ Two thin views over pure functions (compute first, then draw):
   its Wilson interval -> confusion matrix -> exported model -> a :class:`PhotoClassifier` for new photos
   (:func:`train_folder_probe` does the work).
 
-Both can be driven from Python (the tests do): set ``w.upload.value`` to the files a browser would send,
-or call ``trainer.train()``, then read ``w.rows``, ``w.results`` or ``trainer.result``.
+Both can be driven from Python (the tests do): give ``w.upload`` the files a browser would send (ipywidgets
+8: set its ``value``; 7: its ``metadata``, ``data`` and ``_counter``), or call ``trainer.train()``, then
+read ``w.rows``, ``w.results`` or ``trainer.result``.
 
 Example:
     >>> from clskit.predict import Predictor
@@ -24,7 +25,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import torch
 
@@ -59,16 +60,22 @@ def image_from_bytes(data: bytes, size: int | None = None, name: str = "upload")
 
 
 def uploaded_files(value) -> list[tuple[str, bytes]]:
-    """``(name, bytes)`` pairs from a ``FileUpload.value`` (ipywidgets 8: dicts with ``name`` and
-    ``content``), or from pairs already.
+    """``(name, bytes)`` pairs from a ``FileUpload.value`` of either ipywidgets version, or from pairs already.
+
+    ipywidgets 8 holds a tuple of dicts with ``name`` and ``content`` (a memoryview); ipywidgets 7 (Colab's)
+    a dict keyed by file name whose entries hold ``content`` (bytes) and ``metadata``.
 
     Example:
-        >>> uploaded_files([{"name": "a.jpg", "content": memoryview(b"xy")}])
+        >>> uploaded_files([{"name": "a.jpg", "content": memoryview(b"xy")}])                  # ipywidgets 8
+        [('a.jpg', b'xy')]
+        >>> uploaded_files({"a.jpg": {"metadata": {"name": "a.jpg"}, "content": b"xy"}})      # ipywidgets 7
         [('a.jpg', b'xy')]
     """
+    if isinstance(value, Mapping):
+        return [(str(name), bytes(entry["content"])) for name, entry in value.items()]
     out = []
     for item in value or ():
-        if isinstance(item, dict) or hasattr(item, "keys"):
+        if isinstance(item, Mapping):
             out.append((str(item["name"]), bytes(item["content"])))
         else:
             name, content = item
@@ -263,7 +270,7 @@ class PhotoClassifier(WidgetView):
         thumb: side length of the photos shown, in pixels.
 
     Attributes:
-        upload: the ``ipywidgets.FileUpload`` (set its ``value`` to drive the widget from Python).
+        upload: the ``ipywidgets.FileUpload`` (give it files as a browser does to drive the widget from Python).
         rows: what is shown, one dict per photo (see :func:`classify_photos`).
         results: a ``VBox`` with one ``HBox(Image, HTML)`` per photo.
         widget: the whole view.

@@ -2,8 +2,10 @@
 
 A widget builds its controls and one root box, ``self.widget``; Jupyter shows the object through
 ``_repr_mimebundle_``, which returns the root box's bundle. A widget is thus shown by
-``display(w)`` or as the last expression of a cell, like any ``ipywidgets`` widget, and a richer
-bundle (a static fallback for pages without a widget manager) is added here once for all widgets.
+``display(w)`` or as the last expression of a cell, like any ``ipywidgets`` widget. The bundle is
+:func:`clskit.widgets._display.widget_bundle`: the live widget view plus a static HTML copy of what
+the widget shows, for pages and front ends without a kernel (the course website, GitHub, Colab's
+older widget support). It is built here, not by ipywidgets, so that ipywidgets 7 and 8 send the same.
 """
 from __future__ import annotations
 
@@ -23,4 +25,6 @@ class WidgetView:
     widget: object   # the root ipywidgets box, built in the subclass's __init__
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
-        return self.widget._repr_mimebundle_(**kwargs)
+        from ._display import widget_bundle
+
+        return widget_bundle(self.widget)
