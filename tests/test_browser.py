@@ -276,7 +276,7 @@ def test_real_image_widgets_show_photos_and_answer_quickly(lab, page):
     latency["CAM viewer: next image"] = _timed_redraw(page, cam, _press_right(page, cam.query_selector(".widget-slider .noUi-handle")))
     page.wait_for_function("(c) => c.innerText.includes('true class: church')", arg=cam, timeout=60_000)
     method = cam.query_selector(".widget-dropdown:has(label:text-is('method')) select")
-    latency["CAM viewer: method"] = _timed_redraw(page, cam, lambda: method.select_option("gradcam++"))
+    latency["CAM viewer: method"] = _timed_redraw(page, cam, lambda: method.select_option(label="Grad-CAM++"))
     page.wait_for_function("(c) => c.innerText.includes('(gradcam++)')", arg=cam, timeout=60_000)
 
     # augmentation playground: the rotation slider redraws the grid of augmented photos
