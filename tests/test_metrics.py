@@ -145,6 +145,8 @@ def test_multilabel_matches_sklearn(threshold):
     np.testing.assert_allclose(m.recall, skm.recall_score(y, pred, average=None))
     np.testing.assert_allclose(m.auc, skm.roc_auc_score(y, p, average=None))
     assert M.multilabel_roc_auc(y, p) == pytest.approx(skm.roc_auc_score(y, p, average="macro"))
+    np.testing.assert_allclose(M.multilabel_average_precision(y, p, None), skm.average_precision_score(y, p, average=None))
+    assert M.multilabel_average_precision(y, p) == pytest.approx(skm.average_precision_score(y, p, average="macro"))
     # per-label thresholds
     t = [0.2, 0.5, 0.7, 0.4]
     assert M.hamming_loss(y, p, t) == pytest.approx(skm.hamming_loss(y, (p >= t).astype(int)))
@@ -184,6 +186,8 @@ def test_single_class_auc_is_a_clear_error():
         M.roc_curve([1, 1], [0.1, 0.5])
     with pytest.raises(ValueError, match="undefined"):
         M.multilabel_roc_auc([[1, 0], [1, 1]], [[0.9, 0.2], [0.8, 0.7]])
+    with pytest.raises(ValueError, match="label 1"):
+        M.multilabel_average_precision([[1, 0], [1, 0]], [[0.9, 0.2], [0.8, 0.7]])
     m = M.multilabel_per_label([[1, 0], [1, 1]], [[0.9, 0.2], [0.8, 0.7]])
     assert np.isnan(m.auc[0]) and any("undefined" in n for n in m.notes)
 

@@ -112,6 +112,18 @@ def test_multilabel_vectors():
     assert (diff[ds.meta["flipped"]] == 1).all() and (diff[~ds.meta["flipped"]] == 0).all()
 
 
+def test_multilabel_prevalence_makes_one_label_rare():
+    ds = shapes_multilabel(n_images=4000, size=16, prevalence={"square": 0.05})
+    share = ds.targets.numpy().mean(0)
+    # the rare label stays near 5% (images drawn empty get a label in proportion to the probabilities)
+    assert 0.04 < share[1] < 0.07 and (abs(share[[0, 2, 3]] - 0.45) < 0.03).all()
+    assert torch.equal(shapes_multilabel(n_images=50).targets, shapes_multilabel(n_images=50, p_label=0.4).targets)
+    with pytest.raises(ValueError, match="prevalence"):
+        shapes_multilabel(n_images=20, prevalence={"hexagon": 0.1})
+    with pytest.raises(ValueError, match="prevalence"):
+        shapes_multilabel(n_images=20, prevalence={"square": 0.0})
+
+
 def test_defects_kinds():
     ds = defects(n_per_class=10, size=32, kinds=("ok", "defect"), imbalance=5)
     assert ds.classes == ["ok", "defect"] and ds.class_counts().tolist() == [10, 2]

@@ -308,7 +308,8 @@ def shapes(n_classes: int = 4, n_per_class: int = 500, size: int = 32, *, imbala
 
 @register_dataset
 def shapes_multilabel(n_labels: int = 4, n_images: int = 2000, size: int = 32, *, p_label: float = 0.4,
-                      label_noise: float = 0.0, shift: float = 0.0, seed: int = 0) -> ImageDataset:
+                      label_noise: float = 0.0, shift: float = 0.0, seed: int = 0,
+                      prevalence: dict[str, float] | None = None) -> ImageDataset:
     """Several shapes per image (each label present with probability ``p_label``; at least one).
 
     Shapes sit in separate cells of a grid (2x2 for up to 4 labels, 3x3 above), each with its own
@@ -322,6 +323,9 @@ def shapes_multilabel(n_labels: int = 4, n_images: int = 2000, size: int = 32, *
         label_noise: fraction of images with one label bit flipped (``meta["flipped"]``).
         shift: domain-shift strength in [0, 1], as in :func:`shapes`.
         seed: random seed.
+        prevalence: presence probabilities that replace ``p_label`` for the labels named, e.g.
+            ``{"triangle": 0.05}`` for a rare label. An image drawn with no label then gets one chosen in
+            proportion to these probabilities, so a rare label stays rare.
 
     Example:
         >>> ds = shapes_multilabel(n_images=20)
@@ -334,11 +338,18 @@ def shapes_multilabel(n_labels: int = 4, n_images: int = 2000, size: int = 32, *
     if not 0 < p_label <= 1:
         raise ValueError(f"p_label must be a probability in (0, 1]; got {p_label}")
     hyp = HYP["multilabel"]
+    p = np.full(n_labels, p_label)
+    for name, value in (prevalence or {}).items():
+        if name not in SHAPES[:n_labels] or not 0 < value <= 1:
+            raise ValueError(f"prevalence must map label names among {list(SHAPES[:n_labels])} to probabilities in "
+                             f"(0, 1]; got {name!r}: {value!r}")
+        p[SHAPES.index(name)] = value
     rng = np.random.default_rng(seed)
     n = n_images
-    y = (rng.random((n, n_labels)) < p_label).astype(np.float32)
+    y = (rng.random((n, n_labels)) < p).astype(np.float32)
     empty = y.sum(1) == 0
-    y[np.flatnonzero(empty), rng.integers(0, n_labels, empty.sum())] = 1
+    fill = rng.integers(0, n_labels, empty.sum()) if prevalence is None else rng.choice(n_labels, empty.sum(), p=p / p.sum())
+    y[np.flatnonzero(empty), fill] = 1
     g = 2 if n_labels <= 4 else 3
     cell = size / g
     # Each image assigns its labels to distinct grid cells (a random permutation of cells per image).

@@ -31,16 +31,17 @@ def _hamming(answer, c):
     return "threshold every probability at 0.5, compare with the targets entry by entry, and take the fraction of wrong label decisions"
 
 
-@exercise("10.2", "Subset accuracy by hand")
-def _subset(answer, c):
-    v = _number(answer, c)
-    if v is None:
-        return "answer with one number between 0 and 1"
-    want = float(((PROBS >= 0.5) == TARGETS).all(1).mean())
-    if c.expect(abs(v - want) < 1e-3, f"{want:.4f}: two of three images have exactly the right label set",
-                f"{v} is not the subset accuracy"):
-        return ""
-    return "an image counts only if its whole label set is right (every label); count those images and divide by 3"
+def _read_softmax_sets(measured):
+    """Which option the measured exact-match rate of the softmax head on images with 2+ labels supports."""
+    rate = float(measured)
+    outcome = "none" if rate < 0.05 else "most" if rate >= 0.5 else "some"
+    return outcome, (f"the softmax head got {rate:.0%} of the images with two or more labels exactly right at "
+                     "threshold 0.5. Its outputs sum to 1, so at most one label can exceed 0.5: an image with two "
+                     "labels can never get both")
+
+
+predict_then_measure("10.2", "A softmax head on images with several labels", ("most", "some", "none"),
+                     _read_softmax_sets)
 
 
 @exercise("10.3", "Predict label sets with per-label thresholds")
@@ -62,14 +63,15 @@ def _predict(fn, c):
     return ""
 
 
-def _read_hardest(measured):
-    """The label with the lowest test F1 (``{label: f1}``)."""
-    f1 = {str(k): float(v) for k, v in dict(measured).items()}
-    worst = min(f1, key=f1.get)
-    ranked = ", ".join(f"{k} {v:.3f}" for k, v in sorted(f1.items(), key=lambda kv: kv[1]))
-    return worst, (f"test F1 per label, lowest first: {ranked}. Equal frequencies do not make labels equally "
-                   "easy: a shape whose outline resembles parts of the others (or that a small grid cell "
-                   "renders poorly) is harder to tell apart")
+def _read_biggest_change(measured):
+    """The score that moves most (in points) when the rare label is switched off (``{score: change}``)."""
+    change = {str(k): abs(float(v)) for k, v in dict(measured).items()}
+    biggest = max(change, key=change.get)
+    ranked = ", ".join(f"{k} {v:.1f}" for k, v in sorted(change.items(), key=lambda kv: -kv[1]))
+    return biggest, (f"change in points when the rare label is never predicted, largest first: {ranked}. Hamming "
+                     "loss and micro F1 pool every (image, label) decision, so a label with few positives carries "
+                     "few of them; macro F1 gives each label a quarter of the score whatever its frequency")
 
 
-predict_then_measure("10.4", "Which label is hardest?", ("circle", "square", "triangle", "cross"), _read_hardest)
+predict_then_measure("10.4", "Which score notices a rare label switched off?", ("Hamming loss", "micro F1", "macro F1"),
+                     _read_biggest_change)

@@ -22,7 +22,7 @@ Conventions (the same in every function):
 | ``ranking``     | ROC and PR curves, ROC AUC, average precision, ``per_class_auc``               |
 | ``calibration`` | reliability curve, ECE                                                         |
 | ``thresholds``  | ``binary_metrics_at``, ``threshold_sweep``                                     |
-| ``multilabel``  | subset accuracy, Hamming loss, multi-label F1 and AUC                          |
+| ``multilabel``  | subset accuracy, Hamming loss, multi-label F1, AUC and mAP                     |
 | ``report``      | ``classification_report_df``                                                   |
 | ``named``       | the metric names the Learner understands (``resolve_metrics``)                 |
 
@@ -32,8 +32,8 @@ Example:
     (0.75, 0.5, 1.0)
 """
 from .calibration import ReliabilityData, expected_calibration_error, reliability_curve
-from .multilabel import (LabelMetrics, hamming_loss, multilabel_f1, multilabel_per_label, multilabel_roc_auc,
-                         subset_accuracy)
+from .multilabel import (LabelMetrics, hamming_loss, multilabel_average_precision, multilabel_f1,
+                         multilabel_per_label, multilabel_roc_auc, subset_accuracy)
 from .named import resolve_metrics
 from .ranking import average_precision, per_class_auc, precision_recall_curve, roc_auc, roc_curve
 from .report import classification_report_df
@@ -48,7 +48,7 @@ __all__ = ["ClassMetrics", "LabelMetrics", "ReliabilityData", "ThresholdSweep", 
            "accuracy", "average_precision", "balanced_accuracy", "binary_metrics_at", "check_binary_scores",
            "check_finite_probs", "check_lengths", "check_multilabel", "check_single_label", "check_threshold",
            "classification_report_df", "confusion_matrix", "expected_calibration_error", "f1_score",
-           "hamming_loss", "log_loss", "macro_f1", "multilabel_f1", "multilabel_per_label", "multilabel_roc_auc",
+           "hamming_loss", "log_loss", "macro_f1", "multilabel_average_precision", "multilabel_f1", "multilabel_per_label", "multilabel_roc_auc",
            "per_class_auc", "per_class_metrics", "precision", "precision_recall_curve", "predict_labels",
            "recall", "reliability_curve", "resolve_metrics", "roc_auc", "roc_curve", "safe_div",
            "subset_accuracy", "threshold_sweep", "to_numpy", "top_k_accuracy"]

@@ -1,4 +1,4 @@
-"""Multi-label metrics on 0/1 label vectors and sigmoid outputs: subset accuracy, Hamming loss, F1, ROC AUC."""
+"""Multi-label metrics on 0/1 label vectors and sigmoid outputs: subset accuracy, Hamming loss, F1, ROC AUC, mAP."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .ranking import _binary_auc, per_class_auc
+from .ranking import _binary_ap, _binary_auc, per_class_auc
 from .validation import check_multilabel, check_threshold, safe_div, to_numpy
 
 
@@ -113,6 +113,31 @@ def multilabel_roc_auc(targets, probs) -> float:
             raise ValueError(f"ROC AUC is undefined for label {j}: all {len(y)} samples have the same value; "
                              "use multilabel_per_label (NaN for such labels) or a larger evaluation set")
     return float(np.mean([_binary_auc(y[:, j], p[:, j]) for j in range(y.shape[1])]))
+
+
+def multilabel_average_precision(targets, probs, average: str | None = "macro"):
+    """Average precision of each label's ranking of the images; ``"macro"`` averages them into the **mAP**.
+
+    The standard score of multi-label image benchmarks (PASCAL VOC, COCO, Open Images). It needs no threshold,
+    and its chance level for a label is that label's share of positives, so a rare label that is ranked
+    poorly pulls the mean down. ``average=None`` returns one AP per label.
+
+    Example:
+        >>> y, p = [[1, 0], [0, 1], [1, 1]], [[0.9, 0.2], [0.3, 0.6], [0.4, 0.1]]
+        >>> multilabel_average_precision(y, p, None).round(3).tolist(), round(multilabel_average_precision(y, p), 3)
+        ([1.0, 0.833], 0.917)
+    """
+    y, p = check_multilabel(targets, probs)
+    for j in range(y.shape[1]):
+        if y[:, j].sum() == 0:
+            raise ValueError(f"average precision is undefined for label {j}: none of the {len(y)} samples has it; "
+                             "evaluate on a larger set that contains every label")
+    aps = np.array([_binary_ap(y[:, j], p[:, j]) for j in range(y.shape[1])])
+    if average is None:
+        return aps
+    if average == "macro":
+        return float(aps.mean())
+    raise ValueError(f"average must be 'macro' (the mAP) or None (one AP per label); got {average!r}")
 
 
 def _multilabel_accuracy(targets, probs, threshold: float = 0.5) -> float:

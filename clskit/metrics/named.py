@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from .calibration import expected_calibration_error
-from .multilabel import _multilabel_accuracy, hamming_loss, multilabel_f1, multilabel_roc_auc, subset_accuracy
+from .multilabel import (_multilabel_accuracy, hamming_loss, multilabel_average_precision, multilabel_f1,
+                         multilabel_roc_auc, subset_accuracy)
 from .ranking import average_precision, roc_auc
 from .single_label import accuracy, balanced_accuracy, f1_score, log_loss, macro_f1, precision, recall, top_k_accuracy
 
@@ -32,6 +33,7 @@ _NAMED_MULTILABEL: dict[str, Callable] = {
     "micro_f1": lambda y, p: multilabel_f1(y, p, average="micro"),
     "samples_f1": lambda y, p: multilabel_f1(y, p, average="samples"),
     "roc_auc": multilabel_roc_auc,
+    "average_precision": multilabel_average_precision,  # the mAP
 }
 
 
