@@ -1,34 +1,26 @@
 """Solutions to the exercises of notebook 12 (efficiency)."""
-import torch.nn.functional as F
 
+# 12.1: accuracies per seed shaped like notebook 12's: the labels add about 8 pts, the soft term about 1.
+STUDENTS = {"few labels": [0.919, 0.907, 0.889, 0.870, 0.881],
+            "teacher's hard labels": [0.970, 0.967, 0.981, 0.967, 0.974],
+            "distilled": [0.981, 0.985, 0.978, 0.985, 0.985]}
 
-def my_kd_loss(student_logits, teacher_logits, targets, T, alpha):
-    log_q = F.log_softmax(student_logits / T, dim=-1)
-    p = F.softmax(teacher_logits / T, dim=-1)
-    kl = (p * (p.log() - log_q)).sum(-1).mean()
-    return alpha * T * T * kl + (1 - alpha) * F.cross_entropy(student_logits, targets)
+# 12.2: the half-width network: pruned, after BN re-estimation, after 2 epochs of fine-tuning (per seed).
+PRUNING = {"pruned": 0.10, "recalibrated": 0.80, "fine-tuned": [0.959, 0.956, 0.959, 0.963, 0.952]}
 
-
-def kd_without_t_squared(student_logits, teacher_logits, targets, T, alpha):
-    log_q = F.log_softmax(student_logits / T, dim=-1)
-    p = F.softmax(teacher_logits / T, dim=-1)
-    kl = (p * (p.log() - log_q)).sum(-1).mean()
-    return alpha * kl + (1 - alpha) * F.cross_entropy(student_logits, targets)
-
-
-# 12.4: a measurement shaped like notebook 12's (accuracy per seed); here the mirror costs a clear point.
-MIRROR = {"shifts only": [0.93, 0.92, 0.94], "mirror + shifts": [0.92, 0.91, 0.925]}
+# 12.4: averaging with the mirror costs every student several points.
+MIRROR = {"plain": [0.92, 0.91, 0.89, 0.87, 0.88], "mirror": [0.85, 0.83, 0.82, 0.80, 0.82]}
 
 SOLUTIONS = {
-    "12.1": lambda: my_kd_loss,
-    "12.2": lambda: 4,
+    "12.1": lambda: {"prediction": "the labels", "measured": STUDENTS},
+    "12.2": lambda: {"prediction": "recalibration", "measured": PRUNING},
     # (3*64 + 64*128 + 128*128) * 9 weights before, (3*32 + 32*64 + 64*64) * 9 after
     "12.3": lambda: (3 * 64 + 64 * 128 + 128 * 128) / (3 * 32 + 32 * 64 + 64 * 64),
-    "12.4": lambda: {"prediction": "hurts", "measured": MIRROR},
+    "12.4": lambda: {"prediction": "worse", "measured": MIRROR},
 }
 WRONG = {
-    "12.1": (lambda: kd_without_t_squared, "squared"),
-    "12.2": (lambda: 2, "bytes"),
+    "12.1": (lambda: {"prediction": "the soft targets", "measured": STUDENTS}, "labeller"),
+    "12.2": (lambda: {"prediction": "fine-tuning", "measured": PRUNING}, "statistics"),
     "12.3": (lambda: 2, "inputs"),
-    "12.4": (lambda: {"prediction": "helps", "measured": MIRROR}, "mirrored"),
+    "12.4": (lambda: {"prediction": "better", "measured": MIRROR}, "mirrored"),
 }

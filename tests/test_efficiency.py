@@ -196,3 +196,27 @@ def test_profile_table_sorts_and_filters():
     assert [r["model"] for r in t.shown_rows] == ["int8 dynamic", "int8 static"]
     with pytest.raises(ValueError, match="columns"):
         ProfileTable(rows, sort_by="nope")
+
+
+def test_bn_recalibration_after_pruning_uses_the_pruned_features():
+    """Pruning's step 0 is AdaBN (clskit.shift.adapt_bn): every BatchNorm of the pruned net then normalises
+    with the mean and variance of the features the *pruned* layers produce, not the ones the full net did."""
+    from clskit.shift import adapt_bn
+
+    m = _cnn()
+    images = torch.rand(32, 1, 8, 8)
+    small = prune_unstructured(m, 0.8)  # the same BN layers, now fed by sparser convolutions
+    fixed = adapt_bn(small, images, batch_size=32)  # one batch: the statistics of exactly these images
+    seen = {}
+    bns = [b for b in fixed.modules() if isinstance(b, nn.BatchNorm2d)]
+    hooks = [b.register_forward_hook(lambda mod, inp, out, i=i: seen.__setitem__(i, inp[0])) for i, b in enumerate(bns)]
+    with torch.no_grad():
+        fixed(images)
+    for h in hooks:
+        h.remove()
+    for i, bn in enumerate(bns):
+        feats = seen[i].transpose(0, 1).flatten(1)             # (channels, N*H*W)
+        torch.testing.assert_close(bn.running_mean, feats.mean(1), atol=1e-4, rtol=1e-3)
+        torch.testing.assert_close(bn.running_var, feats.var(1), atol=1e-4, rtol=1e-3)   # unbiased, as BN keeps it
+    stale = [b for b in small.modules() if isinstance(b, nn.BatchNorm2d)]
+    assert not torch.allclose(stale[-1].running_mean, bns[-1].running_mean)   # the copy, not the pruned model, changed

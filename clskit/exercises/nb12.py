@@ -1,43 +1,52 @@
-"""Exercises of notebook 12 (efficiency): the distillation loss, int8 storage, channel-pruning arithmetic, TTA views."""
+"""Exercises of notebook 12 (efficiency): what soft targets add, BatchNorm re-estimation after pruning, channel-pruning
+arithmetic, a mirror view in test-time augmentation."""
 from __future__ import annotations
 
 from . import exercise, predict_then_measure
 
 
-@exercise("12.1", "The distillation loss")
-def _(answer, c):
-    import torch
-    import torch.nn.functional as F
-
-    from ..efficiency import distillation_loss
-
-    gen = torch.Generator().manual_seed(0)
-    s, t = torch.randn(8, 5, generator=gen), torch.randn(8, 5, generator=gen) * 2
-    y = torch.randint(0, 5, (8,), generator=gen)
-    ok = True
-    for T, alpha in [(4.0, 0.7), (2.0, 0.5), (1.0, 1.0)]:
-        got = float(answer(s.clone(), t.clone(), y.clone(), T, alpha))
-        want = float(distillation_loss(s, t, y, T, alpha))
-        ok &= abs(got - want) < 1e-4 * max(1.0, abs(want))
-    c.expect(ok, "matches alpha * T^2 * KL(p_T || q_T) + (1 - alpha) * CE", "the loss differs from the reference")
-    if ok:
-        return ""
-    T, alpha = 4.0, 0.7
-    got = float(answer(s.clone(), t.clone(), y.clone(), T, alpha))
-    kl = F.kl_div(F.log_softmax(s / T, -1), F.softmax(t / T, -1), reduction="batchmean")
-    if abs(got - float(alpha * kl + (1 - alpha) * F.cross_entropy(s, y))) < 1e-4:
-        return "multiply the KL term by T squared (T * T): its gradients shrink like 1/T^2"
-    if abs(got - float(F.cross_entropy(s, y))) < 1e-4:
-        return "add the soft term: the KL divergence between the softened teacher and student distributions"
-    return "KL(p || q) = sum p * (log p - log q) with p = softmax(teacher / T), log q = log_softmax(student / T)"
+def _per_seed(measured, key: str) -> list[float]:
+    if key not in measured:
+        raise ValueError(f"measured needs the key {key!r} (one accuracy per seed); got keys {sorted(measured)}")
+    return [float(v) for v in measured[key]]
 
 
-@exercise("12.2", "int8 storage")
-def _(answer, c):
-    value = float(answer)
-    c.expect(abs(value - 4) < 0.25, "4 bytes per float32 weight vs 1 byte per int8 weight: about 4x",
-             f"{value} is not the factor")
-    return "count the bytes: a float32 number takes 4 bytes, an int8 number 1 byte"
+def _read_soft_targets(measured) -> tuple[str, str]:
+    """Which adds more over the few labels: the transfer set's hard labels, or the soft term on top (paired over seeds)?"""
+    from ..stats import paired_difference
+
+    few, hard, soft = (_per_seed(measured, k) for k in ("few labels", "teacher's hard labels", "distilled"))
+    labels = paired_difference(hard, few, over="seeds")
+    soft_term = paired_difference(soft, hard, over="seeds")
+    outcome = "the labels" if labels.diff > soft_term.diff else "the soft targets"
+    why = f"the teacher's hard labels on the transfer set: {labels}; the soft term on top: {soft_term}"
+    if outcome == "the labels":
+        why += ("; most of what distillation gives a student with few labels is more labelled images, with the teacher "
+                "as the labeller")
+    return outcome, why
+
+
+predict_then_measure("12.1", "What does distillation's gain come from: the labels or the soft targets?",
+                     ("the labels", "the soft targets"), _read_soft_targets)
+
+
+def _read_bn(measured) -> tuple[str, str]:
+    """Which repair of the pruned network wins back more points: BN re-estimation, or fine-tuning after it?"""
+    raw, recal = float(measured["pruned"]), float(measured["recalibrated"])
+    tuned = list(measured["fine-tuned"])
+    tuned = sum(tuned) / len(tuned)
+    by_recal, by_tuning = 100 * (recal - raw), 100 * (tuned - recal)
+    outcome = "recalibration" if by_recal > by_tuning else "fine-tuning"
+    why = (f"re-estimating BatchNorm's statistics took it from {raw:.1%} to {recal:.1%} ({by_recal:+.1f} pts), "
+           f"fine-tuning then to {tuned:.1%} ({by_tuning:+.1f} pts)")
+    if outcome == "recalibration":
+        why += ("; most of the collapse was the stale statistics, which every BatchNorm after a pruned layer "
+                "applies to features that have changed")
+    return outcome, why
+
+
+predict_then_measure("12.2", "Which repair of a pruned network wins back more accuracy?",
+                     ("recalibration", "fine-tuning"), _read_bn)
 
 
 @exercise("12.3", "Channel pruning arithmetic")
@@ -53,24 +62,19 @@ def _(answer, c):
 
 
 def _read_mirror(measured) -> tuple[str, str]:
-    """Did adding the mirror view to shift-TTA help, hurt, or not clearly change accuracy (paired over seeds)?"""
-    from ..stats import spread
+    """Did averaging with the mirrored image help, hurt, or not clearly change accuracy (paired over seeds)?"""
+    from ..stats import paired_difference
 
-    shifts, mirror = list(measured["shifts only"]), list(measured["mirror + shifts"])
-    if len(shifts) != len(mirror) or not shifts:
-        raise ValueError("measured needs one accuracy per seed under both keys, the same seeds in the same order")
-    diff = spread([m - s for m, s in zip(mirror, shifts)])       # paired: the same student with and without the mirror
-    zero = spread([0.0])
-    outcome = "helps" if diff.clearly_above(zero) else "hurts" if zero.clearly_above(diff) else "no clear difference"
-    why = (f"over {len(shifts)} seeds, adding the mirror view changed accuracy by {diff.mean:+.1%} ± {diff.std:.1%} "
-           f"(mean ± std of the paired differences)")
-    if outcome == "no clear difference":
-        why += ("; averaged with five other views, one odd view rarely flips a prediction, so the mirror's "
-                "effect is within seed noise here")
-    elif outcome == "hurts":
-        why += "; a mirrored digit is often another symbol, so that view votes for the wrong class"
-    return outcome, why
+    plain, mirror = _per_seed(measured, "plain"), _per_seed(measured, "mirror")
+    d = paired_difference(mirror, plain, over="seeds")
+    why = f"image + mirror - image alone: {d}"
+    if d.verdict == "worse":
+        why += ("; the students never saw a flipped digit, and a mirrored 2, 3, 4, 7 or 9 is another shape (or none), "
+                "so that view votes for the wrong class on the images where the student was unsure")
+    elif d.verdict == "no clear difference":
+        why += "; averaged with the image itself, the mirror's vote rarely flipped a prediction here"
+    return d.verdict, why
 
 
 predict_then_measure("12.4", "Does a mirror view help test-time augmentation on digits?",
-                     ("helps", "no clear difference", "hurts"), _read_mirror)
+                     ("better", "no clear difference", "worse"), _read_mirror)
