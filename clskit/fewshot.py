@@ -27,8 +27,8 @@ def prototypes(support_emb, support_y, metric: str = "cosine") -> tuple[np.ndarr
     Args:
         support_emb: ``(n, D)`` embeddings of the labelled images.
         support_y: ``(n,)`` their labels (any integers).
-        metric: ``"cosine"`` L2-normalizes the embeddings first (the mean of unit vectors);
-            ``"euclidean"`` averages them as they are.
+        metric: ``"cosine"`` L2-normalizes the embeddings first (the prototype is the mean of unit
+            vectors, not rescaled to length 1); ``"euclidean"`` averages them as they are (Snell et al.).
 
     Returns:
         ``(classes, protos)``: the sorted labels ``(C,)`` and their prototypes ``(C, D)``.
@@ -56,7 +56,11 @@ def _prep(emb, metric: str) -> np.ndarray:
 
 
 def prototype_classify(support_emb, support_y, query_emb, metric: str = "cosine") -> np.ndarray:
-    """Label each query with the class of its nearest prototype.
+    """Label each query with the class of its nearest prototype (smallest squared Euclidean distance).
+
+    With ``metric="cosine"`` the query and the support embeddings are scaled to length 1 first, so the
+    distance compares directions; with ``"euclidean"`` it is Snell et al.'s squared Euclidean distance on
+    the raw embeddings.
 
     Example:
         >>> prototype_classify([[0., 1.], [1., 0.]], [7, 3], [[0.1, 0.9], [2., 0.1]]).tolist()
@@ -64,7 +68,7 @@ def prototype_classify(support_emb, support_y, query_emb, metric: str = "cosine"
     """
     classes, protos = prototypes(support_emb, support_y, metric)
     q = _prep(query_emb, metric)
-    # squared distances (n_query, C); for unit vectors this ranks like cosine similarity
+    # squared distances (n_query, C): |q|^2 - 2 q.p + |p|^2
     d = (q ** 2).sum(1)[:, None] - 2 * q @ protos.T + (protos ** 2).sum(1)[None]
     return classes[d.argmin(1)]
 

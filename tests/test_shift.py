@@ -39,6 +39,18 @@ def test_corruptions_against_references():
     assert torch.equal(corrupt(x, "gaussian_noise", 2, seed=1), corrupt(x, "gaussian_noise", 2, seed=1))
 
 
+def test_severity_scale_is_the_kits_own_as_documented():
+    # the docstrings say how the kit's scale differs from ImageNet-C's; these numbers keep them honest
+    grey = torch.full((1, 3, 128, 128), 0.5)
+    imagenet_c_noise = (0.08, 0.12, 0.18, 0.26, 0.38)
+    for severity in (2, 3):   # the kit's noise at severity k is ImageNet-C's at k - 1 (mild enough not to clip)
+        std = (corrupt(grey, "gaussian_noise", severity) - grey).std().item()
+        assert abs(std - imagenet_c_noise[severity - 2]) < 0.005
+    x = torch.rand(1, 3, 128, 128)  # blur at 128 px, severity 3: sigma 4 px (ImageNet-C: 3 px at 224, 1.7 at 128)
+    from torchvision.transforms.v2 import functional as TF
+    assert torch.allclose(corrupt(x, "gaussian_blur", 3), TF.gaussian_blur(x, [25, 25], [4.0, 4.0]), atol=1e-5)
+
+
 def test_corrupt_errors():
     x = torch.rand(1, 3, 8, 8)
     with pytest.raises(KeyError, match="gaussian_blur"):

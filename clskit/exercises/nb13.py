@@ -6,7 +6,7 @@ import numpy as np
 from . import exercise, predict_then_measure
 
 
-@exercise("13.1", "A 95% confidence interval over episodes")
+@exercise("13.5", "A 95% confidence interval over episodes")
 def _ci(fn, c):
     if not callable(fn):
         c.fail(f"expected a function ci95(accuracies) -> float; got {type(fn).__name__}")
@@ -23,7 +23,7 @@ def _ci(fn, c):
     return ""
 
 
-@exercise("13.2", "Nearest class mean")
+@exercise("13.4", "Nearest class mean (squared Euclidean)")
 def _nearest_mean(fn, c):
     if not callable(fn):
         c.fail(f"expected a function nearest_mean(support, support_y, query) -> labels; got {type(fn).__name__}")
@@ -64,12 +64,14 @@ def _bn_stats(fn, c):
     return "average over the batch and both spatial axes (dims 0, 2, 3): one number per channel"
 
 
-def _read_worst(measured):
-    accs = {str(k): float(v) for k, v in dict(measured).items()}
-    worst = min(accs, key=accs.get)
-    order = ", ".join(f"{k} {v:.2f}" for k, v in sorted(accs.items(), key=lambda kv: kv[1]))
-    return worst, f"accuracy at severity 5: {order}"
+def _read_adabn(measured):
+    """``measured`` is the PairedDifference of AdaBN against no adaptation on the same test photos."""
+    why = (f"AdaBN minus no adaptation: {measured.diff:+.1f} pts, 95% interval {measured.low:+.1f} to "
+           f"{measured.high:+.1f} over {measured.n} photos")
+    return measured.verdict, why
 
 
-predict_then_measure("13.4", "Which corruption costs the pretrained network the most?",
-                     ("gaussian_blur", "gaussian_noise", "brightness", "jpeg"), _read_worst)
+predict_then_measure("13.1", "AdaBN on a network with ImageNet's statistics, clean photos",
+                     ("better", "worse", "no clear difference"), _read_adabn)
+predict_then_measure("13.2", "AdaBN on a source model with its own statistics, blurred photos",
+                     ("better", "worse", "no clear difference"), _read_adabn)
