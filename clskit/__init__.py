@@ -40,7 +40,7 @@ _EXPORTS = {
     "Learner": "learner", "EarlyStoppingCB": "callbacks", "CheckpointCB": "callbacks",
     "seed_everything": "utils", "record_result": "utils",
     # evaluation
-    "accuracy": "metrics", "accuracy_of": "inference", "predict_probs": "inference",
+    "accuracy": "metrics", "accuracy_of": "inference", "predict_probs": "inference", "predict_logits": "inference",
     "ConfusionMatrixDisplay": "displays", "RocCurveDisplay": "displays",
     "PrecisionRecallDisplay": "displays", "ReliabilityDisplay": "displays", "EmbeddingDisplay": "displays",
     "metrics_at_prevalence": "imbalance", "tune_threshold_at_prevalence": "imbalance",
@@ -49,7 +49,7 @@ _EXPORTS = {
     "wilson_interval": "stats", "spread": "stats", "paired_difference": "stats", "claim": "claims",
     "check": "exercises",
     # interpretability and efficiency
-    "GradCAM": "interpret", "CAMS": "interpret", "saliency": "interpret", "smoothgrad": "interpret",
+    "GradCAM": "interpret", "CAMS": "interpret",
     "rollout_map": "interpret", "explain": "interpret", "show_cam_grid": "camgrid",
     "DistillationCB": "efficiency", "distillation_loss": "efficiency", "quantize_dynamic": "efficiency",
     "quantize_static": "efficiency", "prune_unstructured": "efficiency", "prune_channels": "efficiency",

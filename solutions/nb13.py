@@ -1,7 +1,7 @@
 """Solutions to the exercises of notebook 13 (try them yourself first)."""
 import numpy as np
 
-from clskit.stats import PairedDifference
+import clskit
 
 
 def ci95(accuracies):
@@ -34,8 +34,8 @@ def bn_stats_per_sample(x):
 
 
 # 13.1 and 13.2: the paired differences of the notebook's default run (AdaBN minus no adaptation, in points)
-CLEAN_IMAGENET_STATS = PairedDifference(-30.0, -36.5, -23.5, 200, "images")
-BLUR_OWN_STATS = PairedDifference(27.0, 19.5, 34.5, 200, "images")
+CLEAN_IMAGENET_STATS = clskit.stats.PairedDifference(-30.0, -36.5, -23.5, 200, "images")
+BLUR_OWN_STATS = clskit.stats.PairedDifference(27.0, 19.5, 34.5, 200, "images")
 
 SOLUTIONS = {"13.1": lambda: {"prediction": "worse", "measured": CLEAN_IMAGENET_STATS},
              "13.2": lambda: {"prediction": "better", "measured": BLUR_OWN_STATS},

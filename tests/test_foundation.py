@@ -137,10 +137,8 @@ def test_public_api_is_what_the_course_uses():
         stray += [f"{where}: from {m} import ..." for m in sorted(modules - SUBMODULE_IMPORTS)]
     # notebooks, solutions and the README import public names from `clskit` itself
     assert stray == [], "import these from clskit instead:\n" + "\n".join(stray)
-    # and clskit exports nothing that none of them uses or teaches; the claim helpers are written for the
-    # notebooks' claims (LESSONS) and leave this set when a notebook first uses them
-    planned = {"claim", "paired_difference"}
-    assert sorted(set(clskit.__all__) - used - _taught_names() - planned) == []
+    # and clskit exports nothing that none of them uses or teaches
+    assert sorted(set(clskit.__all__) - used - _taught_names()) == []
 
 
 def test_doctor_tells_the_truth_here():

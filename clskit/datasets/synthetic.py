@@ -24,8 +24,8 @@ import torch
 
 from .base import ImageDataset
 from .registry import register_dataset
+from .sdf import SHAPES, coverage, pixel_grid, segment_distance
 
-SHAPES = ("circle", "square", "triangle", "cross", "ring", "star", "bar", "crescent")
 DEFECT_KINDS = ("ok", "scratch", "spot")
 # Marker colours of the spurious cue: one per class (saturated, easy to see in a corner).
 MARKER_COLOURS = np.array([[1, 0, 0], [0, 0.8, 0], [0, 0.3, 1], [1, 0.9, 0], [1, 0, 1], [0, 1, 1],
@@ -85,55 +85,6 @@ HYP = {
 }
 
 
-# -- shapes as signed distances ---------------------------------------------------------------
-# Each function takes local coordinates (u, v) of shape (k, H, W), in units of the object's radius,
-# and returns an approximate signed distance (negative inside). Anti-aliased coverage is then
-# clip(0.5 - d * radius_px, 0, 1): one pixel of soft edge whatever the size.
-def _box(u, v, a, b):
-    return np.maximum(np.abs(u) - a, np.abs(v) - b)
-
-
-def _sdf(shape: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    if shape == "circle":
-        return np.hypot(u, v) - 0.9
-    if shape == "square":
-        return _box(u, v, 0.75, 0.75)
-    if shape == "triangle":  # equilateral, inradius 0.55
-        return np.maximum(np.maximum(v, 0.866 * u - 0.5 * v), -0.866 * u - 0.5 * v) - 0.55
-    if shape == "cross":
-        return np.minimum(_box(u, v, 0.95, 0.3), _box(u, v, 0.3, 0.95))
-    if shape == "ring":
-        return np.abs(np.hypot(u, v) - 0.72) - 0.22
-    if shape == "star":  # five points; not an exact distance, scaled so edges stay about one pixel
-        rr, phi = np.hypot(u, v), np.arctan2(v, u)
-        return 0.6 * (rr - (0.62 + 0.38 * np.cos(5 * phi)))
-    if shape == "bar":
-        return _box(u, v, 1.0, 0.28)
-    if shape == "crescent":
-        return np.maximum(np.hypot(u, v) - 0.95, 0.75 - np.hypot(u - 0.45, v))
-    raise ValueError(f"unknown shape {shape!r}; choose from {', '.join(SHAPES)}")
-
-
-def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    c = np.arange(size, dtype=np.float32) + 0.5  # pixel centres
-    return c[None, :, None], c[None, None, :]   # ys (1, H, 1), xs (1, 1, W)
-
-
-def _coverage(shape, size, cx, cy, r, theta, edge: float = 1.0) -> np.ndarray:
-    """Anti-aliased coverage ``(k, H, W)`` in [0, 1] of one shape per image (k parameters each).
-
-    ``edge`` is the width of the soft edge in pixels: 1 is crisp, larger values look out of focus
-    (the deployment "blur", at no cost compared with convolving every image).
-    """
-    ys, xs = _grid(size)
-    dx, dy = xs - cx[:, None, None], ys - cy[:, None, None]
-    c, s = np.cos(theta)[:, None, None], np.sin(theta)[:, None, None]
-    rr = r[:, None, None]
-    u, v = (dx * c + dy * s) / rr, (-dx * s + dy * c) / rr
-    return np.clip(0.5 - _sdf(shape, u, v) * rr / edge, 0, 1).astype(np.float32)
-
-
-# -- backgrounds, colours, corruption -----------------------------------------------------------
 def _colours(rng, n, shift):
     """Background and object colours (n, 3) with a random light/dark polarity and clear contrast."""
     hyp = HYP["colour"]
@@ -154,7 +105,7 @@ def _colours(rng, n, shift):
 def _texture(rng, n, size, shift) -> np.ndarray:
     """Background texture ``(n, H, W)`` around 0: stripes, or (under shift) checkerboards."""
     hyp = HYP["texture"]
-    ys, xs = _grid(size)
+    ys, xs = pixel_grid(size)
     f32 = lambda a: np.asarray(a, dtype=np.float32)[:, None, None]
     ang = rng.uniform(0, np.pi, n)
     freq = f32(rng.uniform(*hyp["cycles"], n) * 2 * np.pi / size)
@@ -287,7 +238,7 @@ def shapes(n_classes: int = 4, n_per_class: int = 500, size: int = 32, *, imbala
     canvas = bg[idx][:, :, None, None] + tex[:, None]                    # (n, 3, H, W)
     for c in range(n_classes):
         sel = np.flatnonzero(y == c)
-        a = _coverage(SHAPES[c], size, cx[sel], cy[sel], r[sel], th[sel], _edge(size, shift))[:, None]  # (k, 1, H, W)
+        a = coverage(SHAPES[c], size, cx[sel], cy[sel], r[sel], th[sel], _edge(size, shift))[:, None]  # (k, 1, H, W)
         obj = fg[idx[sel]][:, :, None, None] + hyp["texture_on_object"] * tex[sel, None]
         canvas[sel] = canvas[sel] * (1 - a) + obj * a
     marker = np.full(n, -1)
@@ -369,7 +320,7 @@ def shapes_multilabel(n_labels: int = 4, n_images: int = 2000, size: int = 32, *
         cy = ((row + rng.uniform(*hyp["centre_in_cell"], k)) * cell).astype(np.float32)
         r = (rng.uniform(*hyp["radius"], k) * cell).astype(np.float32)
         th = rng.uniform(0, 2 * np.pi, k).astype(np.float32)
-        a = _coverage(SHAPES[j], size, cx, cy, r, th, _edge(size, shift))[:, None]
+        a = coverage(SHAPES[j], size, cx, cy, r, th, _edge(size, shift))[:, None]
         canvas[sel] = canvas[sel] * (1 - a) + fg[:, :, None, None] * a
     images = _finish(rng, canvas, size, shift)
     noisy, flipped = _flip_labels(rng, y, n_labels, label_noise)
@@ -415,7 +366,7 @@ def defects(n_per_class: int = 300, size: int = 64, *, kinds: tuple[str, ...] = 
         is_def = kind == "defect"
         kind = kind.astype("<U8")
         kind[is_def] = np.where(rng.random(is_def.sum()) < 0.5, "scratch", "spot")
-    ys, xs = _grid(size)
+    ys, xs = pixel_grid(size)
     # Brushed metal: a grey level, fine streaks along a random direction, a soft light gradient.
     u = lambda lo, hi, shape: rng.uniform(lo, hi, shape).astype(np.float32)
     base = u(*hyp["base"], (n, 1, 1))
@@ -435,7 +386,7 @@ def defects(n_per_class: int = 300, size: int = 64, *, kinds: tuple[str, ...] = 
         a = rng.uniform(0, np.pi, k)
         length = rng.uniform(*hyp["scratch_length"], k) * size
         p1 = np.clip(p0 + length[:, None] * np.stack([np.cos(a), np.sin(a)], 1), 1, size - 1).astype(np.float32)
-        d = _segment_distance(xs, ys, p0, p1)
+        d = segment_distance(xs, ys, p0, p1)
         width = u(*hyp["scratch_width"], (k, 1, 1)) * size / 64 + 0.3
         cover = np.clip((width - d) / _edge(size, shift) + 0.5, 0, 1)
         sign = np.where(rng.random((k, 1, 1)) < hyp["scratch_dark"], -1, 1).astype(np.float32)
@@ -459,12 +410,3 @@ def defects(n_per_class: int = 300, size: int = 64, *, kinds: tuple[str, ...] = 
     order = rng.permutation(n)
     meta = {"clean_targets": y[order], "flipped": flipped[order], "kind": kind[order], "shift": shift}
     return ImageDataset(images[torch.from_numpy(order)], torch.from_numpy(noisy[order]), list(kinds), meta=meta)
-
-
-def _segment_distance(xs, ys, p0, p1) -> np.ndarray:
-    """Distance ``(k, H, W)`` from every pixel to the segments p0[k] -> p1[k]."""
-    ax, ay = p0[:, 0, None, None], p0[:, 1, None, None]
-    bx, by = p1[:, 0, None, None], p1[:, 1, None, None]
-    dx, dy = bx - ax, by - ay
-    t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / (dx * dx + dy * dy + 1e-9), 0, 1)
-    return np.hypot(xs - ax - t * dx, ys - ay - t * dy)
