@@ -124,7 +124,7 @@ def test(args: list[str]) -> int:
 
 def notebooks(args: list[str]) -> int:
     setup()
-    return subprocess.run([str(PY), "-m", "clskit.notebooks", "run", *args], cwd=ROOT).returncode
+    return subprocess.run([str(PY), "-m", "tools.notebooks", "run", *args], cwd=ROOT).returncode
 
 
 def site(args: list[str]) -> int:

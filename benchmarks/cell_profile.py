@@ -4,7 +4,7 @@
 
 Runs the notebook in a fresh kernel (nothing is written back) and prints, per code cell, its wall time,
 the kernel's resident memory when the cell started and the peak while it ran (sampled every 50 ms,
-children included, as ``clskit.notebooks`` measures the budget).
+children included, as ``tools.notebooks`` measures the budget).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from clskit.notebooks import _MemorySampler
+from tools.notebooks import _MemorySampler
 
 
 def profile(path: Path, timeout: int = 600) -> list[dict]:

@@ -24,7 +24,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from clskit.efficiency import ChannelsLast  # noqa: E402
+from clskit.lessons.efficiency import ChannelsLast  # noqa: E402
 from clskit.models.measure import measure_latency  # noqa: E402
 from clskit.models import create_model  # noqa: E402
 

@@ -33,7 +33,7 @@ def _digits_run(mixed_precision, epochs: int = 3) -> dict:
 
     import clskit
     from clskit import DataLoaders, Learner, create_model, load_dataset, split_dataset
-    from clskit.callbacks import MixedPrecisionCB
+    from clskit.training.callbacks import MixedPrecisionCB
 
     clskit.seed_everything(0)
     train, valid, test = split_dataset(load_dataset("digits", size=16), valid=0.15, test=0.15, seed=0)
@@ -69,7 +69,7 @@ def _transfer_run() -> dict:
     import clskit
     from clskit.models import create_model
     from clskit.models.pretrained import preprocess_for
-    from clskit.transfer import embed, train_transfer
+    from clskit.lessons.transfer import embed, train_transfer
 
     photos = clskit.load_dataset("imagenette_mini", split="valid")
     model = create_model("efficientnet_lite0", pretrained=True)
@@ -89,7 +89,7 @@ def _transfer_run() -> dict:
 
 
 def _notebook_run(selector: str) -> dict:
-    from clskit.notebooks import find_notebooks, run_notebook
+    from tools.notebooks import find_notebooks, run_notebook
 
     path = find_notebooks([selector])[0]
     r = run_notebook(path, write=False)

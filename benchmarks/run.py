@@ -54,7 +54,7 @@ def bench_import(repeats: int = 7) -> dict:
 
 
 def bench_notebooks(selectors: list[str], write: bool = False) -> dict:
-    from clskit.notebooks import find_notebooks, run_notebook
+    from tools.notebooks import find_notebooks, run_notebook
 
     rows = []
     for nb in find_notebooks(selectors or None):
@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", nargs="*", choices=["import", "notebooks", "throughput"], default=None)
     ap.add_argument("--notebooks", nargs="*", default=[], help="notebook prefixes (default: all)")
-    ap.add_argument("--write", action="store_true", help="also store the notebooks' outputs (as clskit.notebooks run does)")
+    ap.add_argument("--write", action="store_true", help="also store the notebooks' outputs (as tools.notebooks run does)")
     args = ap.parse_args(argv)
     parts = args.only or ["import", "notebooks", "throughput"]
     OUT.mkdir(parents=True, exist_ok=True)

@@ -67,9 +67,9 @@ def run_bare(train_ds, state, bs, epochs):
 
 
 def run_learner(train_ds, state, bs, epochs, live=False):
-    from clskit.callbacks import LiveCurvesCB
-    from clskit.learner import Learner
-    from clskit.widgets.curves import LiveCurvesWidget
+    from clskit.training.callbacks import LiveCurvesCB
+    from clskit.training.learner import Learner
+    from clskit.views.widgets.curves import LiveCurvesWidget
 
     dls = DataLoaders.from_datasets(train_ds, None, batch_size=bs, seed=0)
     cbs = [LiveCurvesCB(view=LiveCurvesWidget())] if live else []

@@ -49,7 +49,7 @@ def main() -> None:
     from clskit.datasets.folders import load_image_folder
     from clskit.stats import wilson_interval
     from clskit.models.heads import find_head
-    from clskit.transfer import clear_embedding_cache, embed, train_transfer
+    from clskit.lessons.transfer import clear_embedding_cache, embed, train_transfer
 
     root = data_path("imagenette_mini")
     rows = []

@@ -40,11 +40,11 @@ def build_widgets() -> dict:
     from clskit.datasets import DataLoaders, load_dataset
     from clskit.models import create_model
     from clskit.models.pretrained import preprocess_for
-    from clskit.transfer import embed, linear_probe, probe_to_linear, sample_per_class
-    from clskit.widgets.augment import AugmentPlayground
-    from clskit.widgets.cam import CAMViewer
-    from clskit.widgets.confusion import ConfusionMatrixWidget
-    from clskit.widgets.threshold import ThresholdWidget
+    from clskit.lessons.transfer import embed, linear_probe, probe_to_linear, sample_per_class
+    from clskit.views.widgets.augment import AugmentPlayground
+    from clskit.views.widgets.cam import CAMViewer
+    from clskit.views.widgets.confusion import ConfusionMatrixWidget
+    from clskit.views.widgets.threshold import ThresholdWidget
 
     clskit.seed_everything(0)
     train = sample_per_class(load_dataset("imagenette_mini", split="train", size=SIZE), 30, seed=0)

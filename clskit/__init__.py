@@ -5,7 +5,7 @@ from here: ``import clskit`` and ``from clskit import load_dataset, Learner``. T
 modules on purpose: ``from clskit import metrics as M`` for the metric functions (as
 ``from sklearn import metrics``; ``accuracy`` is also here), and ``clskit.models.scratch`` for the
 convolution and pooling written by hand, whose names (``conv2d``, ``max_pool2d``) mirror
-``torch.nn.functional``'s. Every submodule (``clskit.stats``, ``clskit.widgets``, ...) is reachable
+``torch.nn.functional``'s. Every submodule (``clskit.stats``, ``clskit.views.widgets``, ...) is reachable
 as an attribute after ``import clskit``.
 
 ``import clskit`` is light: the names below load their module (and torch) on first use.
@@ -25,50 +25,50 @@ _EXPORTS = {
     "split_indices": "datasets.splits", "show_images": "datasets", "class_count_table": "datasets",
     "plot_class_counts": "datasets", "find_leaks": "datasets", "WeightedSampler": "datasets",
     "load_image_folder": "datasets", "load_image_csv": "datasets", "data_path": "datasets",
-    "augment": "transforms", "Augment": "transforms", "MixUp": "transforms", "CutMix": "transforms",
-    "PerSample": "transforms", "with_mixing": "transforms",
+    "augment": "datasets.transforms", "Augment": "datasets.transforms", "MixUp": "datasets.transforms", "CutMix": "datasets.transforms",
+    "PerSample": "datasets.transforms", "with_mixing": "datasets.transforms",
     # models
     "create_model": "models", "list_models": "models", "find_head": "models.heads",
     "BasicBlock": "models.tiny_resnet", "count_parameters": "models.measure", "measure_latency": "models.measure",
     "model_size_mb": "models.measure", "load_model_cards": "models.cards", "cards_table": "models.cards",
     "plot_cards": "models.cards", "preprocess_for": "models.pretrained", "Preprocess": "models.pretrained",
     "imagenet_classes": "models.pretrained", "decode_predictions": "models.pretrained",
-    "feature_maps": "features", "plot_feature_maps": "features", "plot_filters": "features",
-    "describe_layers": "features", "conv_layer_names": "features", "pooled_features": "features",
-    "cls_attention": "features", "tile": "features",
+    "feature_maps": "models.features", "plot_feature_maps": "models.features", "plot_filters": "models.features",
+    "describe_layers": "models.features", "conv_layer_names": "models.features", "pooled_features": "models.features",
+    "cls_attention": "models.features", "tile": "models.features",
     # training
-    "Learner": "learner", "EarlyStoppingCB": "callbacks", "CheckpointCB": "callbacks",
+    "Learner": "training.learner", "EarlyStoppingCB": "training.callbacks", "CheckpointCB": "training.callbacks",
     "seed_everything": "utils", "record_result": "utils",
     # evaluation
     "accuracy": "metrics", "accuracy_of": "inference", "predict_probs": "inference", "predict_logits": "inference",
-    "ConfusionMatrixDisplay": "displays", "RocCurveDisplay": "displays",
-    "PrecisionRecallDisplay": "displays", "ReliabilityDisplay": "displays", "EmbeddingDisplay": "displays",
-    "metrics_at_prevalence": "imbalance", "tune_threshold_at_prevalence": "imbalance",
-    "tune_label_thresholds": "imbalance", "FocalLoss": "losses", "class_weights": "losses",
+    "ConfusionMatrixDisplay": "views.displays", "RocCurveDisplay": "views.displays",
+    "PrecisionRecallDisplay": "views.displays", "ReliabilityDisplay": "views.displays", "EmbeddingDisplay": "views.displays",
+    "metrics_at_prevalence": "metrics.tuning", "tune_threshold_at_prevalence": "metrics.tuning",
+    "tune_label_thresholds": "metrics.tuning", "FocalLoss": "training.losses", "class_weights": "training.losses",
     # statistics, claim checks and exercises
-    "wilson_interval": "stats", "spread": "stats", "paired_difference": "stats", "claim": "claims",
+    "wilson_interval": "stats", "spread": "stats", "paired_difference": "stats", "claim": "exercises.claims",
     "check": "exercises",
     # interpretability and efficiency
     "GradCAM": "interpret", "CAMS": "interpret",
-    "rollout_map": "interpret", "explain": "interpret", "show_cam_grid": "camgrid",
-    "DistillationCB": "efficiency", "distillation_loss": "efficiency", "quantize_dynamic": "efficiency",
-    "quantize_static": "efficiency", "prune_unstructured": "efficiency", "prune_channels": "efficiency",
-    "sparsity": "efficiency", "ChannelsLast": "efficiency", "profile_models": "efficiency",
-    "Ensemble": "ensemble", "TTA": "ensemble", "tta_views": "ensemble",
+    "rollout_map": "interpret", "explain": "interpret", "show_cam_grid": "interpret.camgrid",
+    "DistillationCB": "lessons.efficiency", "distillation_loss": "lessons.efficiency", "quantize_dynamic": "lessons.efficiency",
+    "quantize_static": "lessons.efficiency", "prune_unstructured": "lessons.efficiency", "prune_channels": "lessons.efficiency",
+    "sparsity": "lessons.efficiency", "ChannelsLast": "lessons.efficiency", "profile_models": "lessons.efficiency",
+    "Ensemble": "lessons.ensemble", "TTA": "lessons.ensemble", "tta_views": "lessons.ensemble",
     # transfer learning, few-shot, domain shift, fine-grained, own photos, fastai
-    "train_transfer": "transfer", "embed": "transfer", "linear_probe": "transfer",
-    "per_class_indices": "transfer", "freeze_body": "transfer", "set_frozen_bn_eval": "transfer",
-    "discriminative_param_groups": "transfer", "evaluate_episodes": "fewshot",
-    "adapt_bn": "shift", "blend_bn": "shift", "corrupt_dataset": "shift",
-    "IMAGENET_DOGS": "finegrained", "imagenet_logits": "finegrained", "in_group_accuracy": "finegrained",
-    "accuracy_among": "finegrained",
-    "Predictor": "predict", "export_model": "predict",
-    "LiveCurvesCallback": "fastai_interop", "fastai_preds": "fastai_interop",
+    "train_transfer": "lessons.transfer", "embed": "lessons.transfer", "linear_probe": "lessons.transfer",
+    "per_class_indices": "lessons.transfer", "freeze_body": "lessons.transfer", "set_frozen_bn_eval": "lessons.transfer",
+    "discriminative_param_groups": "lessons.transfer", "evaluate_episodes": "lessons.fewshot",
+    "adapt_bn": "lessons.shift", "blend_bn": "lessons.shift", "corrupt_dataset": "lessons.shift",
+    "IMAGENET_DOGS": "lessons.finegrained", "imagenet_logits": "lessons.finegrained", "in_group_accuracy": "lessons.finegrained",
+    "accuracy_among": "lessons.finegrained",
+    "Predictor": "inference.predict", "export_model": "inference.predict",
+    "LiveCurvesCallback": "lessons.fastai_interop", "fastai_preds": "lessons.fastai_interop",
     # widgets (ipywidgets is imported when one is built)
-    "AugmentPlayground": "widgets", "CAMViewer": "widgets", "ConfusionMatrixWidget": "widgets",
-    "FeatureMapViewer": "widgets", "ModelPicker": "widgets", "ProfileTable": "widgets",
-    "ThresholdWidget": "widgets", "MultiLabelThresholdWidget": "widgets", "PhotoClassifier": "widgets",
-    "FolderTrainer": "widgets",
+    "AugmentPlayground": "views.widgets", "CAMViewer": "views.widgets", "ConfusionMatrixWidget": "views.widgets",
+    "FeatureMapViewer": "views.widgets", "ModelPicker": "views.widgets", "ProfileTable": "views.widgets",
+    "ThresholdWidget": "views.widgets", "MultiLabelThresholdWidget": "views.widgets", "PhotoClassifier": "views.widgets",
+    "FolderTrainer": "lessons.own_photos",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,4 +1,4 @@
-"""``python -m clskit doctor`` checks the environment; ``python -m clskit notebooks run`` runs the course."""
+"""``python -m clskit doctor`` checks the environment. (In a clone, ``python -m tools.notebooks run`` runs the course.)"""
 from __future__ import annotations
 
 import sys
@@ -7,15 +7,14 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: python -m clskit {doctor | notebooks run [NN ...] [--report]}")
+        print("usage: python -m clskit doctor")
         return 0 if argv else 2
     if argv[0] == "doctor":
-        from .doctor import main as doctor
+        from clskit.doctor import main as doctor
         return doctor()
-    if argv[0] == "notebooks":
-        from .notebooks import main as nb
-        return nb(argv[1:])
-    print(f"unknown command {argv[0]!r}; try: python -m clskit doctor", file=sys.stderr)
+    hint = "; in a clone of the repository, run the notebooks with: python -m tools.notebooks run" \
+        if argv[0] == "notebooks" else ""
+    print(f"unknown command {argv[0]!r}; try: python -m clskit doctor{hint}", file=sys.stderr)
     return 2
 
 

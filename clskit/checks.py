@@ -22,7 +22,7 @@ import contextlib
 import torch
 import torch.nn as nn
 
-from .callbacks import Callback
+from clskit.training.callbacks import Callback
 
 
 def resolve_device(device) -> torch.device:
@@ -35,7 +35,7 @@ def resolve_device(device) -> torch.device:
         >>> resolve_device(None).type in ("cpu", "cuda", "mps")
         True
     """
-    from .utils import default_device
+    from clskit.utils import default_device
 
     if device is None:
         return default_device()

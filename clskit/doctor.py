@@ -101,7 +101,7 @@ def _check_device() -> Check:
     try:
         import torch
 
-        from .utils import default_device
+        from clskit.utils import default_device
 
         dev = default_device()
         extra = f", {torch.cuda.get_device_name(0)}" if dev.type == "cuda" else ""

@@ -12,9 +12,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))  # clskit.hosted reads the repository URL from pyproject.toml
+sys.path.insert(0, str(HERE.parent))  # tools.hosted reads the repository URL from pyproject.toml
 
-from clskit.hosted import repository_url  # noqa: E402
+from tools.hosted import repository_url  # noqa: E402
 
 project = "clskit"
 author = "clskit developers"
@@ -31,7 +31,7 @@ exclude_patterns = ["_build", ".venv", "**/.ipynb_checkpoints"]
 # the stored outputs are the course: render them as they are, never run a notebook here
 nb_execution_mode = "off"
 # a page has no kernel: it shows a widget's static view (the figure or table the widget shows at its
-# default setting, stored as text/html beside it by clskit.widgets._display), never the widget view, and
+# default setting, stored as text/html beside it by clskit.views.widgets._display), never the widget view, and
 # loads no widget JavaScript (it would come from a CDN)
 nb_mime_priority_overrides = [
     ("html", "text/html", 0),

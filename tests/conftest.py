@@ -90,7 +90,7 @@ def make_tiny_dls(n: int = 96, seed: int = 0):
 def make_tiny_learner(**kw):
     import torch
 
-    from clskit.learner import Learner
+    from clskit.training.learner import Learner
     from clskit.models import create_model
 
     torch.manual_seed(0)

@@ -1,4 +1,4 @@
-"""How clskit is built: no import cycle inside the package, imports run one way, no module too long.
+"""How clskit is built: a short top level, no import cycle, imports run one way through the layers, no module too long.
 
 The import graph is read from the source with ``ast`` (every ``import``, including the lazy ones
 inside functions), so a cycle that only bites when a function runs is caught too.
@@ -13,25 +13,28 @@ import pytest
 PKG = Path(__file__).resolve().parent.parent / "clskit"
 MAX_LINES = 460  # "about 450": split a module along its ideas before it grows past this
 
-# Data flows datasets -> transforms -> models -> learner (+ callbacks) -> metrics -> displays -> widgets:
-# a module imports only from its own layer or layers to its left.
+# The top level of clskit is a short list of concepts (docs/DEVELOPING.md draws it). Data flows
+# datasets -> inference (the one loop) -> models -> training -> metrics -> views, and the course (the
+# lesson helpers and the exercises) sits on top: a module imports only from its own layer or layers to
+# its left. Every module of the package is in exactly one layer, by its longest dotted prefix.
 LAYERS = [
-    {"utils", "checkpoint", "stats", "projection"},
-    {"datasets"},
-    {"transforms"},
-    {"models", "features", "inference"},     # inference imports only utils: the model zoo, features and everything right run through it
-    {"losses", "callbacks", "learner", "distributed", "checks"},
-    {"metrics", "imbalance", "interpret"},
-    {"displays", "plots", "png"},      # png: the one figure/array/gallery -> PNG renderer of displays and widgets
-    {"widgets"},
+    {"utils", "stats", "doctor", "__main__"},
+    {"datasets"},                              # incl. datasets.transforms
+    {"inference"},                             # the loop: imports only utils; everything right runs through it
+    {"models"},                                # incl. models.features
+    {"checks", "training"},                    # the Learner, callbacks, losses, checkpoints, distributed runs
+    {"metrics", "interpret"},                  # incl. metrics.tuning (threshold tuning next to the thresholds)
+    {"inference.predict"},                     # a saved model on your own photos (reads, rebuilds, checks)
+    {"views"},                                 # displays, PNGs, history and projection plots, the widgets
+    {"lessons", "exercises"},                  # the course: may import any layer, and no layer imports it
 ]
-# The modules in no layer (transfer, fewshot, shift, efficiency, ensemble, predict, exercises, ...) are
-# applications: they may import any layer, and no layer imports them except the widgets (views over all).
 # The few imports that go right, each for a reason (both lazy, inside a function):
 ALLOWED_RIGHTWARD = {
-    ("clskit.learner", "clskit.metrics"),                    # Learner(metrics=("accuracy",)) resolves names
-    ("clskit.callbacks.progress", "clskit.widgets.curves"),  # LiveCurvesCB's default view
+    ("clskit.training.learner", "clskit.metrics"),                        # Learner(metrics=("accuracy",)) resolves names
+    ("clskit.training.callbacks.progress", "clskit.views.widgets.curves"),  # LiveCurvesCB's default view
 }
+TOP_LEVEL = {"__init__.py", "__main__.py", "checks.py", "data", "datasets", "doctor.py", "exercises", "inference",
+             "interpret", "lessons", "metrics", "models", "stats.py", "training", "utils.py", "views"}
 
 
 def _module_name(path: Path) -> str:
@@ -107,17 +110,20 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def _layer(module: str) -> int | None:
-    top = module.split(".")[1] if module.count(".") else None
-    for i, names in enumerate(LAYERS):
-        if top in names:
-            return i
+    """The layer of ``clskit.a.b.c``: that of its longest prefix ``a.b.c``, ``a.b`` or ``a`` named in LAYERS."""
+    parts = module.split(".")[1:]
+    for k in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:k])
+        for i, names in enumerate(LAYERS):
+            if prefix in names:
+                return i
     return None
 
 
 def test_the_graph_reader_sees_lazy_imports_and_cycles():
     g = import_graph()
-    assert "clskit.callbacks" in g["clskit.learner"] or "clskit.callbacks.core" in g["clskit.learner"]
-    assert "clskit.checkpoint" in g["clskit.learner"]                 # imported inside Learner.save
+    assert "clskit.training.callbacks" in g["clskit.training.learner"] or "clskit.training.callbacks.core" in g["clskit.training.learner"]
+    assert "clskit.training.checkpoint" in g["clskit.training.learner"]                 # imported inside Learner.save
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
@@ -137,10 +143,24 @@ def test_imports_run_one_way_through_the_layers():
     assert not wrong, "imports against the layer order: " + ", ".join(sorted(wrong))
 
 
-def test_no_layer_imports_an_application_module():
+def test_every_module_is_in_a_layer():
+    assert _layer("clskit.inference.predict") == 6 and _layer("clskit.inference") == 2
+    assert _layer("clskit.views.widgets.cam") == 7 and _layer("clskit.lessons.transfer.probe") == len(LAYERS) - 1
+    homeless = sorted(m for m in import_graph() if m != "clskit" and _layer(m) is None)
+    assert homeless == [], "modules in no layer (add them to LAYERS, or move them): " + ", ".join(homeless)
+
+
+def test_the_top_level_is_a_short_list_of_concepts():
+    entries = {p.name for p in PKG.iterdir() if not p.name.startswith((".", "_")) or p.name in ("__init__.py", "__main__.py")}
+    entries -= {"__pycache__"}
+    assert entries == TOP_LEVEL, "the top level of clskit changed: update TOP_LEVEL and docs/DEVELOPING.md's drawing"
+
+
+def test_nothing_below_the_course_imports_it():
+    course = len(LAYERS) - 1
     wrong = [f"{src} -> {dst}" for src, targets in import_graph().items() for dst in targets
-             if _layer(src) is not None and _layer(src) < len(LAYERS) - 1 and _layer(dst) is None]
-    assert not wrong, "a layer imports an application module: " + ", ".join(sorted(wrong))
+             if src != "clskit" and _layer(src) != course and _layer(dst) == course]
+    assert not wrong, "a layer imports a lesson helper or an exercise: " + ", ".join(sorted(wrong))
 
 
 def test_registries_import_none_of_the_modules_that_register():

@@ -14,9 +14,9 @@ import torch
 
 import clskit
 import clskit.datasets
-import clskit.fewshot
+import clskit.lessons.fewshot
 import clskit.metrics
-import clskit.widgets.threshold
+import clskit.views.widgets.threshold
 
 
 def _raised_by_clskit(excinfo) -> bool:
@@ -34,7 +34,7 @@ def _ds(n=12, classes=3, size=8, c=1):
 
 def _learner(classes=3, outputs=None, c=1, model_chans=1, device="cpu", **kw):
     from clskit.datasets import DataLoaders
-    from clskit.learner import Learner
+    from clskit.training.learner import Learner
     from clskit.models import create_model
 
     ds = _ds(classes=classes, c=c)
@@ -77,16 +77,16 @@ CASES = {
     "metrics: rows that do not sum to 1": (lambda: clskit.accuracy([0, 1], [[0.9, 0.9], [0.4, 0.6]]), ValueError, "sum to 1"),
     "metrics: AUC with one class": (lambda: clskit.metrics.roc_auc([1, 1], [0.2, 0.8]), ValueError, "undefined"),
     "widget: threshold widget with mismatched lengths": (
-        lambda: clskit.widgets.threshold.ThresholdWidget([0, 1, 1], [0.2, 0.8]), ValueError, "different lengths"),
+        lambda: clskit.views.widgets.threshold.ThresholdWidget([0, 1, 1], [0.2, 0.8]), ValueError, "different lengths"),
     # data on disk, transforms, shift, few-shot
     "folder: no class sub-folders": (lambda: clskit.load_image_folder(Path.cwd(), size=32),
                                      ValueError, "no class sub-folders"),
     "augment: unknown preset": (lambda: clskit.augment("wild"), KeyError, "unknown augmentation preset"),
     "augment: one image without a batch axis": (lambda: clskit.augment("standard")(torch.rand(3, 16, 16)),
                                                 ValueError, r"\(B, C, H, W\)"),
-    "shift: unknown corruption": (lambda: __import__("clskit.shift").shift.corrupt(torch.rand(2, 3, 16, 16), "fog", 1), KeyError, "unknown corruption"),
+    "shift: unknown corruption": (lambda: __import__("clskit.lessons.shift").lessons.shift.corrupt(torch.rand(2, 3, 16, 16), "fog", 1), KeyError, "unknown corruption"),
     "few-shot: embeddings and labels disagree": (
-        lambda: clskit.fewshot.prototype_classify(torch.rand(4, 8), torch.tensor([0, 1, 0]), torch.rand(2, 8)),
+        lambda: clskit.lessons.fewshot.prototype_classify(torch.rand(4, 8), torch.tensor([0, 1, 0]), torch.rand(2, 8)),
         ValueError, "rows"),
     # interpretability and pretrained models
     "cam: a layer name the model lacks": (
@@ -144,7 +144,7 @@ CASES = {
                                  TypeError, "whole number of pixels"),
     "export: a Learner instead of its model": (lambda: clskit.export_model(_learner(), "m.pt", model_name="small_cnn",
                                                                                          classes=["a", "b", "c"]), TypeError, "learn.model"),
-    "checkpoint: a text file": (lambda: __import__("clskit.checkpoint").checkpoint.load_checkpoint(Path(__file__)), ValueError, "not a readable clskit checkpoint"),
+    "checkpoint: a text file": (lambda: __import__("clskit.training.checkpoint").training.checkpoint.load_checkpoint(Path(__file__)), ValueError, "not a readable clskit checkpoint"),
     # round two (issue 25): numbers and tensors at every entry point
     "learner: lr=0": (lambda: _learner(lr=0), ValueError, r"lr must be positive .*got 0\. Pass lr=1e-3"),
     "learner: negative lr in Learner()": (lambda: _learner(lr=-1e-3), ValueError, "lr must be positive"),
@@ -167,16 +167,16 @@ CASES = {
                                                ValueError, r"data has 1 channel\(s\).*expand"),
     "adapt_bn: no images": (lambda: _shift().adapt_bn(_rgb_cnn(), torch.zeros(0, 3, 16, 16)), ValueError, "N >= 1"),
     "report widget: fewer class names than columns": (
-        lambda: __import__("clskit.widgets.report", fromlist=["x"]).ReportWidget([0, 1, 2], np.eye(3), ["a", "b"]),
+        lambda: __import__("clskit.views.widgets.report", fromlist=["x"]).ReportWidget([0, 1, 2], np.eye(3), ["a", "b"]),
         ValueError, r"classes has 2 names .* 3 columns"),
     "confusion widget: fewer class names than columns": (
-        lambda: __import__("clskit.widgets.confusion", fromlist=["x"]).ConfusionMatrixWidget(
+        lambda: __import__("clskit.views.widgets.confusion", fromlist=["x"]).ConfusionMatrixWidget(
             torch.zeros(3, 1, 8, 8), [0, 1, 2], np.eye(3), ["a", "b"]), ValueError, "one name per column"),
-    "ensemble: a Learner instead of its model": (lambda: __import__("clskit.ensemble", fromlist=["x"]).Ensemble([_learner()]),
+    "ensemble: a Learner instead of its model": (lambda: __import__("clskit.lessons.ensemble", fromlist=["x"]).Ensemble([_learner()]),
                                                  TypeError, r"models\[0\] is a Learner.*learner\.model"),
-    "quantize_dynamic: convolutions": (lambda: __import__("clskit.efficiency", fromlist=["x"]).quantize_dynamic(
+    "quantize_dynamic: convolutions": (lambda: __import__("clskit.lessons.efficiency", fromlist=["x"]).quantize_dynamic(
         _rgb_cnn(), (torch.nn.Conv2d,)), ValueError, r"cannot quantise Conv2d.*quantize_static"),
-    "prune_channels: a ViT": (lambda: __import__("clskit.efficiency", fromlist=["x"]).prune_channels(
+    "prune_channels: a ViT": (lambda: __import__("clskit.lessons.efficiency", fromlist=["x"]).prune_channels(
         __import__("clskit").create_model("tiny_vit", num_classes=3), 0.5), ValueError, "cannot prune TinyViT consistently"),
     "few-shot: k_shot=0": (lambda: _episodes(k_shot=0), ValueError, "k_shot must be a whole number of at least 1"),
     "few-shot: episodes=0": (lambda: _episodes(episodes=0), ValueError, "episodes must be a whole number of at least 1"),
@@ -188,7 +188,7 @@ CASES = {
 
 def _predictor(transform="default"):
     from clskit.models.pretrained import Preprocess
-    from clskit.predict import Predictor
+    from clskit.inference.predict import Predictor
 
     return Predictor(_rgb_cnn(), ["a", "b", "c"], Preprocess(size=16) if transform == "default" else transform)
 
@@ -200,13 +200,13 @@ def _rgb_cnn():
 
 
 def _shift():
-    import clskit.shift
+    import clskit.lessons.shift
 
-    return clskit.shift
+    return clskit.lessons.shift
 
 
 def _episodes(n=40, nan=False, **kw):
-    from clskit.fewshot import evaluate_episodes
+    from clskit.lessons.fewshot import evaluate_episodes
 
     emb = np.random.default_rng(0).normal(size=(n, 8))
     if nan:
@@ -222,7 +222,7 @@ def _ImageDataset():
 
 def _export(classes=("a", "b", "c"), model_name="small_cnn", model_kwargs=None, **kw):
     from clskit.models import create_model
-    from clskit.predict import export_model
+    from clskit.inference.predict import export_model
 
     model = create_model("small_cnn", num_classes=3, in_chans=1, widths=(8, 16))
     return export_model(model, Path.cwd() / "m.pt", model_name=model_name, classes=list(classes),
@@ -239,7 +239,7 @@ def test_bad_input_gets_a_clear_error(case, tmp_path, monkeypatch):
 
 
 def test_checkpoint_for_another_number_of_classes_is_refused_and_left_intact(tmp_path):
-    from clskit.checkpoint import load_checkpoint, save_checkpoint
+    from clskit.training.checkpoint import load_checkpoint, save_checkpoint
     from clskit.models import create_model
 
     path = tmp_path / "model.pt"
@@ -251,7 +251,7 @@ def test_checkpoint_for_another_number_of_classes_is_refused_and_left_intact(tmp
 
 
 def test_truncated_checkpoint_is_a_clear_error(tmp_path):
-    from clskit.checkpoint import load_checkpoint
+    from clskit.training.checkpoint import load_checkpoint
 
     path = tmp_path / "broken.pt"
     path.write_bytes(b"PK\x03\x04 not really a checkpoint")
@@ -260,7 +260,7 @@ def test_truncated_checkpoint_is_a_clear_error(tmp_path):
 
 
 def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
-    from clskit import checkpoint
+    from clskit.training import checkpoint
     from clskit.models import create_model
 
     path = tmp_path / "model.pt"
@@ -377,7 +377,7 @@ def test_predictor_on_the_battery_skips_with_one_warning_and_single_bad_files_ar
     from clskit.datasets.images import ImageReadError
     from clskit.models import create_model
     from clskit.models.pretrained import Preprocess
-    from clskit.predict import Predictor
+    from clskit.inference.predict import Predictor
 
     kinds = _messy_photo_folder(tmp_path / "photos")
     before = _snapshot(tmp_path / "photos")
@@ -458,8 +458,8 @@ from clskit.datasets.folders import load_image_folder
 from clskit.datasets.images import read_image
 from clskit.models import create_model
 from clskit.models.pretrained import Preprocess
-from clskit.predict import Predictor
-from clskit.widgets.upload import image_from_bytes
+from clskit.inference.predict import Predictor
+from clskit.views.widgets.upload import image_from_bytes
 
 root = Path(sys.argv[1])
 pred = Predictor(create_model("small_cnn", num_classes=2, widths=(8,)), ["strips", "squares"], Preprocess(size=32))
@@ -507,7 +507,7 @@ def test_images_of_extreme_aspect_ratio_are_cropped_first_in_bounded_memory(tmp_
 
 def test_a_class_without_training_images_is_named_before_training():
     from clskit.datasets import DataLoaders, ImageDataset
-    from clskit.learner import Learner
+    from clskit.training.learner import Learner
     from clskit.models import create_model
 
     g = torch.Generator().manual_seed(0)
@@ -525,7 +525,7 @@ def test_a_class_without_training_images_is_named_before_training():
 
 
 def test_adapt_bn_that_fails_leaves_the_model_as_it_was():
-    from clskit.shift import adapt_bn
+    from clskit.lessons.shift import adapt_bn
 
     model = _rgb_cnn().eval()
     with torch.no_grad():
@@ -550,8 +550,8 @@ def test_photo_classifier_reads_uploads_at_the_exported_image_size_and_changes_n
 
     from clskit.models import create_model
     from clskit.models.pretrained import Preprocess
-    from clskit.predict import Predictor, export_model
-    from clskit.widgets.upload import PhotoClassifier
+    from clskit.inference.predict import Predictor, export_model
+    from clskit.views.widgets.upload import PhotoClassifier
 
     model = create_model("small_cnn", num_classes=2, widths=(8,))
     path = export_model(model, tmp_path / "m.pt", model_name="small_cnn", classes=["a", "b"],

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from clskit.callbacks import Callback, LiveCurvesCB
+from clskit.training.callbacks import Callback, LiveCurvesCB
 
 
 # -- recorder ---------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def test_live_curves_survive_an_interrupt_and_continue(tiny_learner, fake_view):
 # -- live curves: the widget, driven from Python without a browser ----------------------------
 def test_widget_shows_the_history_after_fit(tiny_learner):
     pytest.importorskip("ipywidgets")
-    from clskit.widgets.curves import LiveCurvesWidget
+    from clskit.views.widgets.curves import LiveCurvesWidget
 
     widget = LiveCurvesWidget()
     learn = tiny_learner(cbs=[LiveCurvesCB(view=widget, max_overhead=1.0)])
@@ -91,7 +91,7 @@ def test_widget_shows_the_history_after_fit(tiny_learner):
 
 def test_widget_redraws_only_lines_while_limits_hold():
     pytest.importorskip("ipywidgets")
-    from clskit.widgets.curves import LiveCurvesWidget
+    from clskit.views.widgets.curves import LiveCurvesWidget
 
     hist = [{"epoch": i, "train_loss": 2 / i, "valid_loss": 1.5 / i, "accuracy": 0.5 + i / 50} for i in range(1, 7)]
     w = LiveCurvesWidget()
@@ -105,7 +105,7 @@ def test_widget_redraws_only_lines_while_limits_hold():
 
 
 def test_static_fallback_prints_the_table(capsys, tiny_learner):
-    from clskit.widgets.curves import StaticCurves
+    from clskit.views.widgets.curves import StaticCurves
 
     learn = tiny_learner(cbs=[LiveCurvesCB(view=StaticCurves())])
     learn.fit(2)
@@ -117,7 +117,7 @@ def test_learner_live_true_without_a_kernel_uses_the_static_view(capsys, monkeyp
     monkeypatch.delenv("CLSKIT_LIVE", raising=False)
     learn = tiny_learner(live=True)
     learn.fit(1)
-    from clskit.widgets.curves import StaticCurves
+    from clskit.views.widgets.curves import StaticCurves
 
     assert isinstance(learn.cb(LiveCurvesCB).view, StaticCurves)
     assert "valid_loss" in capsys.readouterr().out
@@ -125,7 +125,7 @@ def test_learner_live_true_without_a_kernel_uses_the_static_view(capsys, monkeyp
 
 # -- plots ------------------------------------------------------------------------------------
 def test_plot_history_is_a_view_of_plain_dicts(agg_pyplot):
-    from clskit.plots import plot_history
+    from clskit.views.history import plot_history
 
     hist = [{"epoch": 1, "train_loss": 1.0, "valid_loss": 1.2, "accuracy": 0.6, "train_accuracy": 0.7},
             {"epoch": 2, "train_loss": 0.5, "valid_loss": 0.9, "accuracy": 0.7, "train_accuracy": 0.9}]
@@ -164,7 +164,7 @@ class _CancelAt(Callback):
 
 
 def test_each_cancel_exception_is_caught_at_its_event(tiny_learner):
-    from clskit.callbacks import (CancelBatchException, CancelEpochException, CancelFitException,
+    from clskit.training.callbacks import (CancelBatchException, CancelEpochException, CancelFitException,
                                   CancelTrainException, CancelValidateException)
 
     fit = _CancelAt("before_epoch", CancelFitException)
@@ -194,7 +194,7 @@ def test_each_cancel_exception_is_caught_at_its_event(tiny_learner):
 
 
 def test_misspelt_callback_method_warns():
-    from clskit.callbacks import CallbackNameWarning
+    from clskit.training.callbacks import CallbackNameWarning
 
     with pytest.warns(CallbackNameWarning, match="did you mean 'before_fit'"):
         class Typo(Callback):
@@ -219,7 +219,7 @@ def test_misspelt_callback_method_warns():
 # skipped steps still advance the schedule (as fastai does), which torch notes once with a warning
 @pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`")
 def test_backward_and_step_events_are_cancelled_on_their_own(tiny_learner):
-    from clskit.callbacks import CancelBackwardException, CancelStepException
+    from clskit.training.callbacks import CancelBackwardException, CancelStepException
 
     backward = _CancelAt("before_backward", CancelBackwardException)  # no gradients, so nothing moves
     learn = tiny_learner()
@@ -251,7 +251,7 @@ def _first_conv_dtype(learn) -> dict:
 
 
 def test_bf16_autocast_runs_the_forward_pass_and_is_left_after_the_loss(tiny_learner):
-    from clskit.callbacks import MixedPrecisionCB
+    from clskit.training.callbacks import MixedPrecisionCB
 
     class Spy(Callback):
         order = 20
@@ -269,7 +269,7 @@ def test_bf16_autocast_runs_the_forward_pass_and_is_left_after_the_loss(tiny_lea
 
 
 def test_fp16_scaler_scales_the_loss_and_clipping_sees_unscaled_gradients(tiny_learner):
-    from clskit.callbacks import GradientClipCB, MixedPrecisionCB
+    from clskit.training.callbacks import GradientClipCB, MixedPrecisionCB
 
     class LossGrad(Callback):
         def after_backward(self):
@@ -290,7 +290,7 @@ def test_fp16_scaler_scales_the_loss_and_clipping_sees_unscaled_gradients(tiny_l
 
 @pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`")
 def test_an_overflowing_fp16_step_is_skipped_and_the_scale_lowered(tiny_learner):
-    from clskit.callbacks import MixedPrecisionCB
+    from clskit.training.callbacks import MixedPrecisionCB
 
     class Overflow(Callback):
         def before_fit(self):

@@ -6,7 +6,7 @@ import re
 import pytest
 import torch
 
-from clskit.camgrid import show_cam_grid
+from clskit.interpret.camgrid import show_cam_grid
 from clskit.interpret import CAMS, explain, saliency
 from clskit.models import create_model
 

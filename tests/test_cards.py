@@ -83,7 +83,7 @@ def test_table_and_plot():
 
 
 def test_model_picker_is_driven_from_python():
-    from clskit.widgets.model_picker import ModelPicker
+    from clskit.views.widgets.model_picker import ModelPicker
 
     p = ModelPicker(_cards(), selected=("A",))
     assert p.selected == ["A"] and "<td>A</td>" in p.table.value and "<td>B</td>" not in p.table.value

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from clskit.checkpoint import UnsafeCheckpointError, load_checkpoint, save_checkpoint, to_plain, upgrade_checkpoint
+from clskit.training.checkpoint import UnsafeCheckpointError, load_checkpoint, save_checkpoint, to_plain, upgrade_checkpoint
 from clskit.models import create_model
 
 
@@ -41,8 +41,8 @@ def test_the_payload_is_real(tmp_path):
 @pytest.mark.parametrize("how", ["load_checkpoint", "Learner.load", "Predictor.load"])
 def test_malicious_checkpoint_is_refused_without_running(tmp_path, how):
     from clskit.datasets import DataLoaders, ImageDataset
-    from clskit.learner import Learner
-    from clskit.predict import Predictor
+    from clskit.training.learner import Learner
+    from clskit.inference.predict import Predictor
 
     marker, path = tmp_path / "pwned", tmp_path / "friend_model.pt"
     model = _malicious_checkpoint(path, marker)

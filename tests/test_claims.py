@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from clskit.claims import STRICT_ENV, ClaimError, claim
+from clskit.exercises.claims import STRICT_ENV, ClaimError, claim
 
 
 def test_holding_claim_is_silent(capsys, monkeypatch):

@@ -4,9 +4,9 @@ import pytest
 from sklearn import metrics as skm
 
 from clskit import metrics as M
-from clskit.displays import (ConfusionMatrixDisplay, PrecisionRecallDisplay, ReliabilityDisplay, RocCurveDisplay,
+from clskit.views.displays import (ConfusionMatrixDisplay, PrecisionRecallDisplay, ReliabilityDisplay, RocCurveDisplay,
                              ThresholdDisplay)
-from clskit.png import figure_to_png
+from clskit.views.png import figure_to_png
 
 
 @pytest.fixture

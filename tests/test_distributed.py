@@ -5,10 +5,10 @@ import pytest
 import torch
 import torch.nn as nn
 
-from clskit.callbacks import Callback
+from clskit.training.callbacks import Callback
 from clskit.datasets import DataLoaders, ImageDataset
-from clskit.distributed import ShardedLoader, cpu_launch
-from clskit.learner import Learner
+from clskit.training.distributed import ShardedLoader, cpu_launch
+from clskit.training.learner import Learner
 
 pytest.importorskip("accelerate")
 

@@ -6,8 +6,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from clskit.callbacks import Callback
-from clskit.efficiency import (ChannelsLast, DistillationCB, distillation_loss, profile_models, prune_channels,
+from clskit.training.callbacks import Callback
+from clskit.lessons.efficiency import (ChannelsLast, DistillationCB, distillation_loss, profile_models, prune_channels,
                                prune_unstructured, quantize_dynamic, quantize_static, sparsity)
 from clskit.inference import accuracy_of
 from clskit.models.measure import count_parameters, measure_latency, model_size_mb
@@ -60,7 +60,7 @@ class _Spy(Callback):
 
 def test_distillation_callback_replaces_the_training_loss():
     from clskit.datasets import DataLoaders, ImageDataset
-    from clskit.learner import Learner
+    from clskit.training.learner import Learner
 
     g = torch.Generator().manual_seed(0)
     ds = ImageDataset(torch.randint(0, 256, (48, 1, 8, 8), dtype=torch.uint8, generator=g),
@@ -179,7 +179,7 @@ def test_channels_last_and_measurements():
 
 
 def test_profile_table_sorts_and_filters():
-    from clskit.widgets.profile import ProfileTable, sort_filter_rows
+    from clskit.views.widgets.profile import ProfileTable, sort_filter_rows
 
     rows = [{"model": "float", "ms": 3.0, "acc": 0.9}, {"model": "int8 static", "ms": 1.0, "acc": 0.88},
             {"model": "int8 dynamic", "ms": float("nan"), "acc": 0.9}]
@@ -199,9 +199,9 @@ def test_profile_table_sorts_and_filters():
 
 
 def test_bn_recalibration_after_pruning_uses_the_pruned_features():
-    """Pruning's step 0 is AdaBN (clskit.shift.adapt_bn): every BatchNorm of the pruned net then normalises
+    """Pruning's step 0 is AdaBN (clskit.lessons.shift.adapt_bn): every BatchNorm of the pruned net then normalises
     with the mean and variance of the features the *pruned* layers produce, not the ones the full net did."""
-    from clskit.shift import adapt_bn
+    from clskit.lessons.shift import adapt_bn
 
     m = _cnn()
     images = torch.rand(32, 1, 8, 8)

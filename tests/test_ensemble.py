@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from clskit.ensemble import TTA, Ensemble, shift, tta_views
+from clskit.lessons.ensemble import TTA, Ensemble, shift, tta_views
 
 
 def _models(k=3):

@@ -12,7 +12,7 @@ from fastai.learner import Learner as FastaiLearner  # noqa: E402
 from fastai.losses import CrossEntropyLossFlat  # noqa: E402
 from fastai.metrics import accuracy as fastai_accuracy  # noqa: E402
 
-from clskit.fastai_interop import LiveCurvesCallback, fastai_history, fastai_preds  # noqa: E402
+from clskit.lessons.fastai_interop import LiveCurvesCallback, fastai_history, fastai_preds  # noqa: E402
 from clskit.metrics import accuracy  # noqa: E402
 from clskit.models import create_model  # noqa: E402
 
@@ -52,7 +52,7 @@ def test_live_curves_callback_feeds_the_clskit_view(tiny_dls, fake_view):
 
 
 def test_fastai_history_plots_like_a_clskit_history(agg_pyplot, tiny_dls):
-    from clskit.plots import plot_history
+    from clskit.views.history import plot_history
 
     learn = fastai_learner(tiny_dls())
     with learn.no_logging():

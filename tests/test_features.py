@@ -1,4 +1,4 @@
-"""Feature maps, filters and attention views (clskit.features, clskit.widgets.features)."""
+"""Feature maps, filters and attention views (clskit.models.features, clskit.views.widgets.features)."""
 import matplotlib
 import numpy as np
 import pytest
@@ -6,9 +6,9 @@ import torch
 
 matplotlib.use("Agg")
 
-from clskit.features import (FeatureExtractor, cls_attention, conv_layer_names, feature_maps, first_layer_filters,
+from clskit.models.features import (FeatureExtractor, cls_attention, conv_layer_names, feature_maps, first_layer_filters,
                              pick_layers, tile, top_channels)
-from clskit.features import describe_layers, pooled_features
+from clskit.models.features import describe_layers, pooled_features
 from clskit.models import create_model
 from clskit.models.scratch import receptive_field
 
@@ -93,7 +93,7 @@ def test_cls_attention_is_the_class_token_row():
 
 
 def test_feature_map_viewer_is_driven_from_python(cnn):
-    from clskit.widgets.features import FeatureMapViewer
+    from clskit.views.widgets.features import FeatureMapViewer
 
     images = torch.rand(5, 1, 8, 8)
     v = FeatureMapViewer(cnn, images, n=4)
@@ -110,7 +110,7 @@ def test_feature_map_viewer_is_driven_from_python(cnn):
 
 
 def test_feature_map_viewer_on_a_vit():
-    from clskit.widgets.features import FeatureMapViewer
+    from clskit.views.widgets.features import FeatureMapViewer
 
     torch.manual_seed(0)
     vit = create_model("tiny_vit", num_classes=10, in_chans=1, depth=2, heads=2, dim=16)

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from clskit.displays import EmbeddingDisplay
-from clskit.fewshot import evaluate_episodes, prototype_classify, prototypes, sample_episode
-from clskit.projection import project_2d
+from clskit.views.displays import EmbeddingDisplay
+from clskit.lessons.fewshot import evaluate_episodes, prototype_classify, prototypes, sample_episode
+from clskit.views.projection import project_2d
 
 
 def blobs(n_classes=6, n=20, d=16, spread=1.0, seed=0):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from clskit.finegrained import IMAGENET_DOGS, accuracy_among, imagenet_logits, in_group_accuracy
+from clskit.lessons.finegrained import IMAGENET_DOGS, accuracy_among, imagenet_logits, in_group_accuracy
 from clskit.models.pretrained import imagenet_classes
 
 

@@ -24,7 +24,7 @@ def _check_notebooks_module():
 
 def test_pre_commit_runs_the_hooks_this_file_runs():
     entries = re.findall(r"^\s*entry:\s*(.+?)\s*$", (ROOT / ".pre-commit-config.yaml").read_text(), re.M)
-    assert entries == ["ruff check", "python tools/check_notebooks.py", "python -m clskit.hosted --check"]
+    assert entries == ["ruff check", "python tools/check_notebooks.py", "python -m tools.hosted --check"]
 
 
 def test_ruff_finds_nothing():
@@ -42,7 +42,7 @@ def test_stored_notebooks_have_no_errors_local_paths_or_oversized_files():
 
 def test_hosted_check_passes_on_every_notebook():
     notebooks = sorted(str(p) for p in (ROOT / "notebooks").glob("*.ipynb"))
-    r = subprocess.run([sys.executable, "-m", "clskit.hosted", "--check", *notebooks], cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "tools.hosted", "--check", *notebooks], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 

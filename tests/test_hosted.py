@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from clskit import hosted
+from tools import hosted
 from clskit import doctor
 from clskit.doctor import run_checks, version_drift
 
@@ -61,7 +61,7 @@ def test_repository_url_is_checked(tmp_path):
 def test_every_course_notebook_has_its_badge_and_setup_cell():
     url = hosted.repository_url()
     problems = [p for nb in sorted((ROOT / "notebooks").glob("*.ipynb")) for p in hosted.check(nb, url)]
-    assert not problems, "\n".join(problems) + "\nrun: python -m clskit.hosted notebooks/*.ipynb"
+    assert not problems, "\n".join(problems) + "\nrun: python -m tools.hosted notebooks/*.ipynb"
 
 
 def test_lock_pins_what_pyproject_asks_for():

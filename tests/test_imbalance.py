@@ -4,7 +4,7 @@ import pytest
 from sklearn import metrics as skm
 
 from clskit import metrics as M
-from clskit.imbalance import predict_with_thresholds, tune_class_thresholds, tune_label_thresholds, tune_threshold
+from clskit.metrics.tuning import predict_with_thresholds, tune_class_thresholds, tune_label_thresholds, tune_threshold
 
 
 def test_tune_threshold_f1_and_recall():
@@ -55,7 +55,7 @@ def test_tune_label_thresholds():
 
 
 def test_metrics_at_prevalence_equal_reweighted_test_set():
-    from clskit.imbalance import metrics_at_prevalence
+    from clskit.metrics.tuning import metrics_at_prevalence
 
     rng = np.random.default_rng(3)
     y = np.r_[np.zeros(120, int), np.ones(80, int)]
@@ -78,7 +78,7 @@ def test_metrics_at_prevalence_equal_reweighted_test_set():
 
 
 def test_tune_threshold_at_prevalence_maximises_reweighted_macro_f1():
-    from clskit.imbalance import tune_threshold_at_prevalence
+    from clskit.metrics.tuning import tune_threshold_at_prevalence
 
     rng = np.random.default_rng(4)
     y = np.r_[np.zeros(100, int), np.ones(100, int)]

@@ -64,8 +64,8 @@ def test_device_and_errors():
 
 
 def test_learner_transfer_efficiency_and_shift_share_the_loop():
-    from clskit import efficiency, shift
-    from clskit.learner import Learner
+    from clskit.lessons import efficiency, shift
+    from clskit.training.learner import Learner
 
     ds, m = _data(), _model()
     dls = DataLoaders.from_datasets(ds, ds, batch_size=8)

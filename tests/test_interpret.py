@@ -207,7 +207,7 @@ def test_last_conv_layer_error_names_the_fix():
 
 
 def test_cam_viewer_is_driven_from_python():
-    from clskit.widgets.cam import PREDICTED, CAMViewer, heatmap_for
+    from clskit.views.widgets.cam import PREDICTED, CAMViewer, heatmap_for
 
     model, _ = _small_cnn()
     images = torch.rand(4, 3, 32, 32)

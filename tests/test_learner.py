@@ -8,11 +8,11 @@ import warnings
 import pytest
 import torch
 
-from clskit.callbacks import (Callback, CheckpointCB, EarlyStoppingCB, GradientClipCB, LiveCurvesCB, LRFinderResult,
+from clskit.training.callbacks import (Callback, CheckpointCB, EarlyStoppingCB, GradientClipCB, LiveCurvesCB, LRFinderResult,
                               MixedPrecisionCB, NonFiniteLossWarning, ProgressCB, TerminateOnNaNCB, TrackBestCB,
                               suggest_lr)
-from clskit.checkpoint import load_checkpoint
-from clskit.learner import Learner
+from clskit.training.checkpoint import load_checkpoint
+from clskit.training.learner import Learner
 
 
 

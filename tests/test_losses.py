@@ -1,11 +1,11 @@
-"""clskit.losses against reference computations (torchvision's sigmoid focal loss, the paper's formula)."""
+"""clskit.training.losses against reference computations (torchvision's sigmoid focal loss, the paper's formula)."""
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss as tv_sigmoid_focal_loss
 
-from clskit.losses import FocalLoss, class_weights, focal_loss, sigmoid_focal_loss, weighted_bce
+from clskit.training.losses import FocalLoss, class_weights, focal_loss, sigmoid_focal_loss, weighted_bce
 
 
 @pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])

@@ -292,7 +292,7 @@ def test_resolve_metrics_names():
 
 def test_learner_accepts_named_metrics():
     from clskit.datasets import DataLoaders, ImageDataset
-    from clskit.learner import Learner
+    from clskit.training.learner import Learner
 
     x = torch.rand(40, 1, 8, 8)
     y = torch.arange(40) % 2

@@ -43,7 +43,7 @@ def test_kit_models_refuse_pretrained(name):
 def test_multilabel_head_is_logits_for_bce():
     """The same head serves multi-label data: logits go to BCEWithLogitsLoss, sigmoid gives probabilities."""
     from clskit.datasets import DataLoaders, ImageDataset
-    from clskit.learner import Learner
+    from clskit.training.learner import Learner
 
     torch.manual_seed(0)
     images = torch.randint(0, 255, (40, 1, 8, 8), dtype=torch.uint8)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from clskit.png import array_to_png, figure_to_png, gallery_png
+from clskit.views.png import array_to_png, figure_to_png, gallery_png
 
 
 def _decode(png: bytes) -> np.ndarray:

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from clskit.checkpoint import save_checkpoint
+from clskit.training.checkpoint import save_checkpoint
 from clskit.models import create_model
 from clskit.models.pretrained import Preprocess
-from clskit.predict import Predictor, export_model, image_files, load_image
+from clskit.inference.predict import Predictor, export_model, image_files, load_image
 
 
 @pytest.fixture

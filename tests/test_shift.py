@@ -6,7 +6,7 @@ import torch.nn as nn
 
 from clskit.datasets import load_dataset
 from clskit.models import create_model
-from clskit.shift import (CORRUPTIONS, CorruptionAugment, adapt_bn, corrupt, corrupt_dataset, finetune_on_target,
+from clskit.lessons.shift import (CORRUPTIONS, CorruptionAugment, adapt_bn, corrupt, corrupt_dataset, finetune_on_target,
                           shift_table)
 
 
@@ -103,7 +103,7 @@ def test_adabn_matches_target_statistics():
 
 def test_shift_is_measured_and_adabn_and_finetune_recover():
     from clskit.datasets import DataLoaders
-    from clskit.learner import Learner
+    from clskit.training.learner import Learner
 
     train = load_dataset("shapes", n_per_class=60, size=32, seed=0)
     test = load_dataset("shapes", n_per_class=25, size=32, seed=1)
@@ -140,7 +140,7 @@ def test_adapt_bn_covers_sync_batchnorm():
 
 
 def test_blend_bn_mixes_source_and_target_statistics():
-    from clskit.shift import blend_bn
+    from clskit.lessons.shift import blend_bn
 
     torch.manual_seed(0)
     m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 2, 1), nn.BatchNorm2d(2))

@@ -110,7 +110,7 @@ def test_every_page_loads_its_images_and_links_with_no_console_error(site, brows
 
 
 def test_no_page_shows_a_bare_widget(site):
-    """A widget's stored output carries its static view (clskit.widgets._display), which the page shows."""
+    """A widget's stored output carries its static view (clskit.views.widgets._display), which the page shows."""
     out, _ = site
     bare = [name for name in _pages(out) if BARE_WIDGET.search(_read(out / name))]
     assert not bare, (f"these pages show a widget without its static view: {bare}; re-run their notebooks "

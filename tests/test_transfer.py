@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 import torch
 
-from clskit import transfer
+from clskit.lessons import transfer
 from clskit.datasets import DataLoaders, load_dataset
 from clskit.inference import accuracy_of
-from clskit.learner import Learner
+from clskit.training.learner import Learner
 from clskit.models import create_model
 from clskit.models.heads import find_head
-from clskit.transfer import (FreezeBNCB, discriminative_param_groups, embed, freeze_body,
+from clskit.lessons.transfer import (FreezeBNCB, discriminative_param_groups, embed, freeze_body,
                              linear_probe, pre_logits, probe_to_linear, sample_per_class,
                              set_frozen_bn_eval, train_transfer, unfreeze)
 
@@ -199,7 +199,7 @@ def _damage(path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["truncated", "wrong object", "wrong rows", "wrong width", "not finite"])
 def test_a_damaged_embedding_cache_file_is_recomputed_with_one_warning(tmp_path, how):
-    from clskit.transfer.embeddings import EmbeddingCacheWarning
+    from clskit.lessons.transfer.embeddings import EmbeddingCacheWarning
 
     transfer.clear_embedding_cache()
     torch.manual_seed(0)
@@ -222,7 +222,7 @@ def test_a_damaged_embedding_cache_file_is_recomputed_with_one_warning(tmp_path,
 def test_an_unwritable_cache_folder_costs_the_cache_not_the_result(tmp_path):
     import warnings
 
-    from clskit.transfer.embeddings import EmbeddingCacheWarning
+    from clskit.lessons.transfer.embeddings import EmbeddingCacheWarning
 
     transfer.clear_embedding_cache()
     (tmp_path / "a_file").write_text("not a folder")

@@ -2,7 +2,7 @@
 import torch.nn as nn
 
 from clskit.stats import wilson_interval
-from clskit.transfer import TransferResult
+from clskit.lessons.transfer import TransferResult
 
 
 def test_transfer_result_interval_is_wilson_on_its_validation_size():

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torchvision.transforms import v2
 
-from clskit.transforms import (PRESETS, Augment, Compose, CutMix, MixUp, MixUpCutMix, Normalize, PerSample, augment,
+from clskit.datasets.transforms import (PRESETS, Augment, Compose, CutMix, MixUp, MixUpCutMix, Normalize, PerSample, augment,
                                with_mixing)
 
 
@@ -122,7 +122,7 @@ def test_multilabel_mix_keeps_vectors():
 
 def test_with_mixing_trains_and_validates_on_hard_labels():
     from clskit.datasets import DataLoaders, load_dataset, split_dataset
-    from clskit.learner import Learner
+    from clskit.training.learner import Learner
     from clskit.models import create_model
 
     tr, va, _ = split_dataset(load_dataset("shapes", n_per_class=24, size=16))
@@ -139,7 +139,7 @@ def test_with_mixing_trains_and_validates_on_hard_labels():
 def test_playground_driven_from_python():
     pytest.importorskip("ipywidgets")
     from clskit.datasets import load_dataset
-    from clskit.widgets.augment import AugmentPlayground, augment_grid
+    from clskit.views.widgets.augment import AugmentPlayground, augment_grid
 
     ds = load_dataset("shapes", n_per_class=3, size=16)
     pg = AugmentPlayground(ds, n=6, cols=3, scale=1, preset="none")
@@ -164,7 +164,7 @@ def test_playground_driven_from_python():
 def _photo_playground():
     pytest.importorskip("ipywidgets")
     from clskit.datasets import load_dataset
-    from clskit.widgets.augment import AugmentPlayground
+    from clskit.views.widgets.augment import AugmentPlayground
 
     photos = load_dataset("imagenette_mini", split="valid", size=160)
     return photos, AugmentPlayground(photos, n=8, cols=4, scale=1, preset="standard")

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from clskit.datasets import data_path
-from clskit.widgets._html import esc
+from clskit.views.widgets._html import esc
 
 # names a folder can carry (no "/"), and one that also closes a script tag (class names given in Python)
 IMG = "<img src=x onerror=alert(1)>"
@@ -79,7 +79,7 @@ def _png(size=(20, 16)) -> bytes:
 
 
 def test_confusion_matrix_escapes_class_names(agg_pyplot):
-    from clskit.widgets import ConfusionMatrixWidget
+    from clskit.views.widgets import ConfusionMatrixWidget
 
     targets = torch.tensor([0, 0, 1, 1, 2, 2])
     probs = torch.tensor([[.8, .1, .1], [.2, .7, .1], [.1, .8, .1], [.6, .3, .1], [.1, .1, .8], [.1, .2, .7]])
@@ -92,7 +92,7 @@ def test_confusion_matrix_escapes_class_names(agg_pyplot):
 
 
 def test_report_escapes_class_names_in_the_table_and_the_notes():
-    from clskit.widgets import ReportWidget
+    from clskit.views.widgets import ReportWidget
 
     targets = [0, 0, 1, 1, 2, 2]
     probs = [[.8, .1, .1], [.7, .2, .1], [.2, .7, .1], [.6, .3, .1], [.6, .3, .1], [.5, .4, .1]]  # class 2 never predicted
@@ -105,7 +105,7 @@ def test_report_escapes_class_names_in_the_table_and_the_notes():
 
 
 def test_threshold_widgets_escape_class_and_label_names(agg_pyplot):
-    from clskit.widgets import MultiLabelThresholdWidget, ThresholdWidget
+    from clskit.views.widgets import MultiLabelThresholdWidget, ThresholdWidget
 
     targets, scores = np.array([0, 1, 0, 1, 1, 0]), np.array([.2, .9, .6, .4, .8, .1])
     w = ThresholdWidget(targets, scores, classes=(IMG, SVG), images=_images())
@@ -120,7 +120,7 @@ def test_threshold_widgets_escape_class_and_label_names(agg_pyplot):
 
 def test_cam_viewer_escapes_class_names():
     from clskit.models import create_model
-    from clskit.widgets import CAMViewer
+    from clskit.views.widgets import CAMViewer
 
     torch.manual_seed(0)
     model = create_model("small_cnn", num_classes=3, widths=(8,))
@@ -134,14 +134,14 @@ def test_cam_viewer_escapes_class_names():
 def _predictor(classes, size=16):
     from clskit.models import create_model
     from clskit.models.pretrained import Preprocess
-    from clskit.predict import Predictor
+    from clskit.inference.predict import Predictor
 
     torch.manual_seed(0)
     return Predictor(create_model("small_cnn", num_classes=len(classes), widths=(8,)), list(classes), Preprocess(size=size))
 
 
 def test_upload_escapes_file_and_class_names():
-    from clskit.widgets import PhotoClassifier
+    from clskit.views.widgets import PhotoClassifier
 
     w = PhotoClassifier(_predictor([IMG, SVG, SCRIPT]), k=3)
     assert_escaped(w, f"{IMG}, {SVG}, {SCRIPT}")
@@ -151,7 +151,7 @@ def test_upload_escapes_file_and_class_names():
 
 
 def test_folder_trainer_escapes_folder_class_and_error_text(agg_pyplot, tmp_path, monkeypatch):
-    from clskit.widgets import FolderTrainer
+    from clskit import FolderTrainer
 
     monkeypatch.setenv("CLSKIT_CACHE_DIR", str(tmp_path / "cache"))
     photos = data_path("imagenette_mini") / "train"
@@ -176,9 +176,9 @@ def test_folder_trainer_escapes_folder_class_and_error_text(agg_pyplot, tmp_path
 
 
 def test_augmentation_feature_and_profile_views_escape_what_they_show():
-    from clskit.features import conv_layer_names
+    from clskit.models.features import conv_layer_names
     from clskit.models import create_model
-    from clskit.widgets import AugmentPlayground, FeatureMapViewer, ProfileTable
+    from clskit.views.widgets import AugmentPlayground, FeatureMapViewer, ProfileTable
 
     pg = AugmentPlayground(_images(3).float() / 255, n=4, cols=2)
     pg.sliders["rotate"].value = 20
@@ -194,7 +194,7 @@ def test_augmentation_feature_and_profile_views_escape_what_they_show():
 
 def test_model_picker_escapes_model_names(agg_pyplot):
     from clskit.models.cards import load_model_cards
-    from clskit.widgets import ModelPicker
+    from clskit.views.widgets import ModelPicker
 
     cards = load_model_cards()
     cards = {**cards, "models": [dict(c) for c in cards["models"]]}
@@ -205,7 +205,7 @@ def test_model_picker_escapes_model_names(agg_pyplot):
 
 
 def test_class_names_must_cover_every_probability_column():
-    from clskit.widgets import ConfusionMatrixWidget, ReportWidget
+    from clskit.views.widgets import ConfusionMatrixWidget, ReportWidget
 
     probs = torch.tensor([[.8, .1, .1], [.1, .8, .1], [.1, .1, .8]])
     with pytest.raises(ValueError, match=r"classes has 2 names .* 3 columns.*one name per column"):

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from clskit import metrics as M
-from clskit.widgets.confusion import ConfusionMatrixWidget, cell_indices
-from clskit.widgets.report import ReportWidget, classification_report_df
-from clskit.widgets.threshold import MultiLabelThresholdWidget, ThresholdWidget
+from clskit.views.widgets.confusion import ConfusionMatrixWidget, cell_indices
+from clskit.views.widgets.report import ReportWidget, classification_report_df
+from clskit.views.widgets.threshold import MultiLabelThresholdWidget, ThresholdWidget
 
 
 @pytest.fixture
@@ -175,11 +175,11 @@ def test_threshold_widget_shows_the_mistakes_nearest_the_threshold(agg_pyplot, b
 def test_every_widget_has_the_one_display_protocol():
     import importlib
 
-    from clskit import widgets
-    from clskit.widgets.view import WidgetView
+    from clskit.views import widgets
+    from clskit.views.widgets.view import WidgetView
 
     for name, module in widgets._WIDGETS.items():
-        cls = getattr(importlib.import_module(f"clskit.widgets.{module}"), name)
+        cls = getattr(importlib.import_module(f"clskit.views.widgets.{module}"), name)
         assert issubclass(cls, WidgetView), name
         assert "_ipython_display_" not in vars(cls) and "_repr_mimebundle_" not in vars(cls), name
 
@@ -214,7 +214,7 @@ def test_displaying_a_widget_sends_its_static_view():
     from IPython.core.formatters import DisplayFormatter
 
     from clskit.datasets import load_dataset
-    from clskit.widgets.augment import AugmentPlayground
+    from clskit.views.widgets.augment import AugmentPlayground
 
     pg = AugmentPlayground(load_dataset("shapes", n_per_class=2, size=16), n=4, cols=2, scale=1)
     bundle, _ = DisplayFormatter().format(pg)        # what display(pg) and a cell's last expression send

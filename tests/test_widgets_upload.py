@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from clskit.datasets import data_path
-from clskit.widgets.upload import (FolderTrainer, PhotoClassifier, classify_photos, embed_in_chunks, image_from_bytes,
-                                   train_folder_probe, uploaded_files)
+from clskit.lessons.own_photos import FolderTrainer, embed_in_chunks, train_folder_probe
+from clskit.views.widgets.upload import PhotoClassifier, classify_photos, image_from_bytes, uploaded_files
 
 PHOTOS = data_path("imagenette_mini")
 
@@ -51,7 +51,7 @@ def imagenet_predictor():
     """The pretrained 1000-class model as a Predictor: no training needed, and it knows 'church'."""
     from clskit.models import create_model
     from clskit.models.pretrained import preprocess_for
-    from clskit.predict import Predictor
+    from clskit.inference.predict import Predictor
 
     model = create_model("efficientnet_lite0", pretrained=True, num_classes=1000)
     classes = model.pretrained_cfg["label_names"]
@@ -93,7 +93,7 @@ def test_uploading_real_photos_shows_top_classes_and_the_image(agg_pyplot, image
 
 def test_embed_in_chunks_reports_progress_and_matches_embed():
     from clskit.models import create_model
-    from clskit.transfer import embed
+    from clskit.lessons.transfer import embed
 
     model = create_model("small_cnn", num_classes=2)
     x = torch.rand(7, 3, 16, 16)

@@ -3,13 +3,13 @@
 As in timm, this package imports the modules that register loaders (each holds
 ``@register_dataset`` functions); the registry itself imports none of them.
 """
-from . import digits, embedded, font_digits, remote, synthetic  # noqa: F401  (they register their datasets)
-from .base import ArrayLoader, DataLoaders, ImageDataset
-from .embedded import data_path
-from .registry import list_datasets, load_dataset, register_dataset
-from .samplers import OverSampler, WeightedSampler
-from .show import show_images
-from .splits import class_count_table, find_leaks, plot_class_counts, split_dataset, split_indices, thumbnails
+from clskit.datasets import digits, embedded, font_digits, remote, synthetic  # noqa: F401  (they register their datasets)
+from clskit.datasets.base import ArrayLoader, DataLoaders, ImageDataset
+from clskit.datasets.embedded import data_path
+from clskit.datasets.registry import list_datasets, load_dataset, register_dataset
+from clskit.datasets.samplers import OverSampler, WeightedSampler
+from clskit.datasets.show import show_images
+from clskit.datasets.splits import class_count_table, find_leaks, plot_class_counts, split_dataset, split_indices, thumbnails
 
 __all__ = ["ArrayLoader", "DataLoaders", "ImageDataset", "OverSampler", "WeightedSampler", "class_count_table", "data_path",
            "find_leaks", "list_datasets", "load_dataset", "plot_class_counts",
@@ -19,6 +19,6 @@ __all__ = ["ArrayLoader", "DataLoaders", "ImageDataset", "OverSampler", "Weighte
 def __getattr__(name: str):
     # Folder loaders import PIL; load them on first use so `import clskit.datasets` stays light.
     if name in ("load_image_folder", "load_image_csv", "ImageFolderDataset"):
-        from . import folders
+        from clskit.datasets import folders
         return getattr(folders, name)
     raise AttributeError(f"module 'clskit.datasets' has no attribute {name!r}")

@@ -12,7 +12,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import torch
 
-from ..utils import DEFAULTS, as_float_images
+from clskit.utils import DEFAULTS, as_float_images
 
 
 @dataclass

@@ -5,8 +5,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .base import ImageDataset
-from .registry import register_dataset
+from clskit.datasets.base import ImageDataset
+from clskit.datasets.registry import register_dataset
 
 
 @register_dataset

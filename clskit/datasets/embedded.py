@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .base import ImageDataset
-from .registry import register_dataset
-from .splits import ON_DISK
+from clskit.datasets.base import ImageDataset
+from clskit.datasets.registry import register_dataset
+from clskit.datasets.splits import ON_DISK
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -75,7 +75,7 @@ def imagenette_mini(split: str = "train", size: int = 160) -> ImageDataset:
         >>> len(ds), ds.classes[:2]
         (300, ['tench', 'English springer'])
     """
-    from .folders import load_image_folder
+    from clskit.datasets.folders import load_image_folder
 
     _check_split(split)
     ds = load_image_folder(data_path("imagenette_mini") / ON_DISK[split], size=size, classes=IMAGENETTE_MINI_CLASSES)

@@ -18,9 +18,9 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from .base import ImageDataset
-from ..utils import as_float_images
-from .images import IMAGE_EXTENSIONS, ImageReadError, check_size, find_images, is_image_name, read_image, read_images
+from clskit.datasets.base import ImageDataset
+from clskit.utils import as_float_images
+from clskit.datasets.images import IMAGE_EXTENSIONS, ImageReadError, check_size, find_images, is_image_name, read_image, read_images
 
 
 class SkippedFilesWarning(UserWarning):
@@ -217,7 +217,7 @@ class ImageFolderDataset(torch.utils.data.Dataset):
                  resize: str = "crop"):
         from PIL import Image
 
-        from .images import _head, _what_is_it
+        from clskit.datasets.images import _head, _what_is_it
 
         self.root = Path(root).expanduser()
         paths, targets, self.classes = scan_image_folder(self.root, classes)

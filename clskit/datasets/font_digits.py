@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .base import ImageDataset
-from .registry import register_dataset
+from clskit.datasets.base import ImageDataset
+from clskit.datasets.registry import register_dataset
 
 # Text fonts in matplotlib's mpl-data/fonts/ttf that draw all ten digits (the STIX size variants,
 # STIXNonUni and the Computer Modern symbol fonts do not).

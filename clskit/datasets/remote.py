@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._http import fetch_part, free_name, record_path
-from .base import ImageDataset
-from .registry import register_dataset
-from .splits import ON_DISK
+from clskit.datasets._http import fetch_part, free_name, record_path
+from clskit.datasets.base import ImageDataset
+from clskit.datasets.registry import register_dataset
+from clskit.datasets.splits import ON_DISK
 
 
 class DownloadError(RuntimeError):
@@ -319,7 +319,7 @@ def hymenoptera(split: str = "train", size: int = 64, download: bool = True) -> 
     Example:
         >>> ds = hymenoptera(split="valid", size=64)   # doctest: +SKIP
     """
-    from .folders import load_image_folder
+    from clskit.datasets.folders import load_image_folder
 
     if split not in ("train", "valid"):
         raise ValueError(f"split must be 'train' or 'valid'; got {split!r}")
@@ -344,7 +344,7 @@ def imagenette(split: str = "train", size: int = 64, max_per_class: int | None =
     Example:
         >>> ds = imagenette(split="valid", size=64, max_per_class=50)   # doctest: +SKIP
     """
-    from .folders import _read_many, scan_image_folder
+    from clskit.datasets.folders import _read_many, scan_image_folder
 
     if split not in ("train", "valid"):
         raise ValueError(f"split must be 'train' or 'valid'; got {split!r}")
@@ -370,7 +370,7 @@ def oxford_pets(split: str = "trainval", size: int = 64, species: bool = False, 
     Example:
         >>> ds = oxford_pets(split="test", species=True)   # doctest: +SKIP
     """
-    from .folders import _read_many
+    from clskit.datasets.folders import _read_many
 
     if split not in ("trainval", "test"):
         raise ValueError(f"split must be 'trainval' or 'test'; got {split!r}")
@@ -403,7 +403,7 @@ def cifar10(split: str = "train", max_images: int | None = None, download: bool 
     Example:
         >>> ds = cifar10(split="test", max_images=1000)   # doctest: +SKIP
     """
-    from .unpickle import restricted_load  # the batches are pickles: allow arrays and plain data only
+    from clskit.datasets.unpickle import restricted_load  # the batches are pickles: allow arrays and plain data only
 
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test'; got {split!r}")

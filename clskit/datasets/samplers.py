@@ -1,4 +1,4 @@
-"""Samplers for imbalanced data (the loss-side fix, class weights, is ``clskit.losses.class_weights``).
+"""Samplers for imbalanced data (the loss-side fix, class weights, is ``clskit.training.losses.class_weights``).
 
 A sampler is an iterable of indices that decides which images a training epoch sees. Both
 samplers here are :class:`torch.utils.data.Sampler` s, so they work in ``ArrayLoader(sampler=...)``,

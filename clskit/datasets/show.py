@@ -5,7 +5,7 @@ from typing import Sequence
 
 import torch
 
-from ..utils import as_float_images
+from clskit.utils import as_float_images
 
 
 def label_text(ds, i: int) -> str:

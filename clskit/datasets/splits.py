@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .base import ImageDataset
+from clskit.datasets.base import ImageDataset
 
 if TYPE_CHECKING:
     import torch
@@ -31,7 +31,7 @@ def split_indices(targets, valid: float = 0.15, test: float = 0.15, *, stratify:
     """
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-    from ..utils import check_seed
+    from clskit.utils import check_seed
 
     seed = check_seed(seed)
     y = np.asarray(targets)

@@ -22,9 +22,9 @@ import math
 import numpy as np
 import torch
 
-from .base import ImageDataset
-from .registry import register_dataset
-from .sdf import SHAPES, coverage, pixel_grid, segment_distance
+from clskit.datasets.base import ImageDataset
+from clskit.datasets.registry import register_dataset
+from clskit.datasets.sdf import SHAPES, coverage, pixel_grid, segment_distance
 
 DEFECT_KINDS = ("ok", "scratch", "spot")
 # Marker colours of the spurious cue: one per class (saturated, easy to see in a corner).

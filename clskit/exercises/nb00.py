@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 @exercise("00.1", "Accuracy from probabilities")
@@ -31,7 +31,7 @@ def _accuracy(fn, c):
 
 @exercise("00.2", "Size of a validation split")
 def _split(n_valid, c):
-    from ..datasets import load_dataset, split_indices
+    from clskit.datasets import load_dataset, split_indices
 
     _, va, _ = split_indices(load_dataset("digits").targets.numpy(), valid=0.2, test=0.1, seed=0)
     if n_valid == len(va):

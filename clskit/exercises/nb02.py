@@ -1,7 +1,7 @@
 """Checkers for notebook 02 (a CNN from scratch)."""
 from __future__ import annotations
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 @exercise("02.1", "Output size of a convolution")

@@ -1,7 +1,7 @@
 """Checkers for notebook 03 (CNN architectures)."""
 from __future__ import annotations
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 @exercise("03.1", "Parameters of a depthwise-separable convolution")
@@ -18,7 +18,7 @@ def _separable(answer, c):
 
 @exercise("03.2", "The most accurate small model")
 def _best_small(answer, c):
-    from ..models.cards import load_model_cards
+    from clskit.models.cards import load_model_cards
 
     small = [m for m in load_model_cards()["models"] if m["params_m"] < 10]
     best = max(small, key=lambda m: m["top1"])["name"]
@@ -46,7 +46,7 @@ def _head(model, c):
 
 
 def _read_depth(m):
-    from ..stats import spread
+    from clskit.stats import spread
 
     plain, residual = spread(m["plain"]), spread(m["residual"])
     said = (f"final training loss: plain {plain.mean:.3f} ± {plain.std:.3f}, residual {residual.mean:.3f} ± "

@@ -1,7 +1,7 @@
 """Checkers for notebook 04 (vision transformers)."""
 from __future__ import annotations
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 @exercise("04.1", "Tokens of a ViT")
@@ -52,7 +52,7 @@ def _patch(answer, c):
 
 def _read_gap_trend(measured):
     """``measured = {n: (cnn_accs, vit_accs)}`` for the smallest and largest training set (one accuracy per seed)."""
-    from ..stats import spread
+    from clskit.stats import spread
 
     sizes = sorted(measured)
     if len(sizes) < 2:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 def _blobs(seed: int):
@@ -18,7 +18,7 @@ def _probe(fn, c):
     if not callable(fn):
         c.fail(f"expected a function probe_accuracy(emb_train, y_train, emb_valid, y_valid); got {type(fn).__name__}")
         return "define `def probe_accuracy(emb_train, y_train, emb_valid, y_valid): ...` and pass the function itself"
-    from clskit.transfer import linear_probe
+    from clskit.lessons.transfer import linear_probe
 
     x, y = _blobs(0)
     tr, va = np.arange(0, 120, 2), np.arange(1, 120, 2)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 @exercise("06.1", "A flip for each image")
@@ -62,7 +62,7 @@ def _safe(answer, c):
 
 def _read_probe(measured):
     """``measured = {"originals": [val accuracies], "originals + augmented copies": [val accuracies]}`` per seed."""
-    from ..stats import spread
+    from clskit.stats import spread
 
     orig, both = spread(measured["originals"]), spread(measured["originals + augmented copies"])
     outcome = "help" if both.clearly_above(orig) else "hurt" if orig.clearly_above(both) else "no clear difference"

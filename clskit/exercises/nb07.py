@@ -1,7 +1,7 @@
 """Checkers for notebook 07 (overfitting and regularisation)."""
 from __future__ import annotations
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 @exercise("07.1", "Measure the generalisation gap")
@@ -45,7 +45,7 @@ def _wd(answer, c):
 
 def _read_dropout(measured):
     """``measured = {"none": [test accuracies], "dropout": [test accuracies]}``, one per seed."""
-    from ..stats import spread
+    from clskit.stats import spread
 
     none, drop = spread(measured["none"]), spread(measured["dropout"])
     outcome = "help" if drop.clearly_above(none) else "hurt" if none.clearly_above(drop) else "no clear difference"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 @exercise("08.1", "Precision, recall and F1 of a screening test")
@@ -34,7 +34,7 @@ def _recall_at(fn, c):
     if not callable(fn):
         c.fail(f"expected a function recall_at(targets, scores, threshold); got {type(fn).__name__}")
         return "define `def recall_at(targets, scores, threshold): ...` and pass the function itself"
-    from ..metrics import binary_metrics_at
+    from clskit.metrics import binary_metrics_at
 
     rng = np.random.default_rng(0)
     cases = [(np.array([0, 1, 1, 1]), np.array([0.2, 0.5, 0.7, 0.4]), 0.5)]

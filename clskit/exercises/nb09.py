@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 def _number(answer, c) -> float | None:

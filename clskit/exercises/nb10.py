@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 # three images, three labels (outdoor, daytime, people)
 TARGETS = np.array([[1, 1, 0], [1, 0, 1], [0, 0, 1]])

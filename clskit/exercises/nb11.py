@@ -1,7 +1,7 @@
 """Exercises of notebook 11 (interpretability): Grad-CAM on numbers, saliency and rollout by hand, a deletion test."""
 from __future__ import annotations
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 def _cam_example():
@@ -64,7 +64,7 @@ def _(answer, c):
 def _(answer, c):
     import torch
 
-    from ..interpret import attention_rollout
+    from clskit.interpret import attention_rollout
 
     gen = torch.Generator().manual_seed(0)
     atts = [torch.softmax(torch.randn(2, 3, 5, 5, generator=gen) * 2, -1) for _ in range(3)]

@@ -2,7 +2,7 @@
 arithmetic, a mirror view in test-time augmentation."""
 from __future__ import annotations
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 
 def _per_seed(measured, key: str) -> list[float]:
@@ -13,7 +13,7 @@ def _per_seed(measured, key: str) -> list[float]:
 
 def _read_soft_targets(measured) -> tuple[str, str]:
     """Which adds more over the few labels: the transfer set's hard labels, or the soft term on top (paired over seeds)?"""
-    from ..stats import paired_difference
+    from clskit.stats import paired_difference
 
     few, hard, soft = (_per_seed(measured, k) for k in ("few labels", "teacher's hard labels", "distilled"))
     labels = paired_difference(hard, few, over="seeds")
@@ -63,7 +63,7 @@ def _(answer, c):
 
 def _read_mirror(measured) -> tuple[str, str]:
     """Did averaging with the mirrored image help, hurt, or not clearly change accuracy (paired over seeds)?"""
-    from ..stats import paired_difference
+    from clskit.stats import paired_difference
 
     plain, mirror = _per_seed(measured, "plain"), _per_seed(measured, "mirror")
     d = paired_difference(mirror, plain, over="seeds")

@@ -1,7 +1,7 @@
 """Checkers for notebook 14 (the fastai workflow, and choosing an approach)."""
 from __future__ import annotations
 
-from . import exercise, predict_then_measure
+from clskit.exercises import exercise, predict_then_measure
 
 ROWS = ("limited data", "real-time inference", "highest accuracy", "interpretability")
 

@@ -5,7 +5,7 @@ forward and backward pass; a variant overrides one method, :meth:`BaseCAM.cam_we
 turns the target layer's activations ``A`` and gradients ``dy_c/dA`` into one weight per channel.
 Hooks are released by :meth:`BaseCAM.release` (or by leaving a ``with`` block). Everything here
 returns tensors; drawing is separate: the pure function :func:`overlay` and the grid
-:func:`clskit.camgrid.show_cam_grid` (an image row plus an overlay row per method).
+:func:`clskit.interpret.camgrid.show_cam_grid` (an image row plus an overlay row per method).
 
 | module        | holds                                                                   |
 |---------------|-------------------------------------------------------------------------|
@@ -23,10 +23,10 @@ Example:
     >>> maps.shape
     torch.Size([2, 16, 16])
 """
-from .attention import attention_rollout, rollout_map
-from .cam import CAMS, BaseCAM, GradCAM, GradCAMPlusPlus, last_conv_layer
-from .drawing import METHOD_TITLES, explain, overlay
-from .gradients import saliency, smoothgrad
+from clskit.interpret.attention import attention_rollout, rollout_map
+from clskit.interpret.cam import CAMS, BaseCAM, GradCAM, GradCAMPlusPlus, last_conv_layer
+from clskit.interpret.drawing import METHOD_TITLES, explain, overlay
+from clskit.interpret.gradients import saliency, smoothgrad
 
 __all__ = ["BaseCAM", "CAMS", "GradCAM", "GradCAMPlusPlus", "METHOD_TITLES", "attention_rollout", "explain",
            "last_conv_layer", "overlay", "rollout_map", "saliency", "smoothgrad"]

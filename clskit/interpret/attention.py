@@ -7,8 +7,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..inference import running
-from ..utils import normalize_maps
+from clskit.inference import running
+from clskit.utils import normalize_maps
 
 
 def attention_rollout(attentions: Sequence[torch.Tensor], residual: bool = True) -> torch.Tensor:

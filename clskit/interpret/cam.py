@@ -8,8 +8,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..inference import running
-from ..utils import normalize_maps
+from clskit.inference import running
+from clskit.utils import normalize_maps
 
 
 def last_conv_layer(model: nn.Module) -> nn.Module:

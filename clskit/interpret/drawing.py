@@ -1,6 +1,6 @@
 """Drawing maps: :func:`overlay` blends one map over one image; :func:`explain` computes one method's maps
 by name. The grid of an image row plus one overlay row per method and model is
-:func:`clskit.camgrid.show_cam_grid`."""
+:func:`clskit.interpret.camgrid.show_cam_grid`."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,11 +8,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..inference import running
-from ..utils import normalize_maps
-from .attention import rollout_map
-from .cam import CAMS
-from .gradients import saliency, smoothgrad
+from clskit.inference import running
+from clskit.utils import normalize_maps
+from clskit.interpret.attention import rollout_map
+from clskit.interpret.cam import CAMS
+from clskit.interpret.gradients import saliency, smoothgrad
 
 
 def overlay(image, heatmap, alpha: float = 0.5, cmap: str = "jet") -> np.ndarray:
@@ -56,7 +56,7 @@ def explain(model: nn.Module, images: torch.Tensor, method: str = "gradcam", tar
             layer: nn.Module | str | None = None, size: tuple[int, int] | None = None) -> torch.Tensor:
     """Heat maps ``(B, H, W)`` in ``[0, 1]`` of one method, chosen by name: the kit's one dispatch.
 
-    :func:`clskit.camgrid.show_cam_grid` and the CAM viewer call it. Every map is scaled to ``[0, 1]``
+    :func:`clskit.interpret.camgrid.show_cam_grid` and the CAM viewer call it. Every map is scaled to ``[0, 1]``
     on its own with :func:`clskit.utils.normalize_maps` (min-max).
 
     Args:

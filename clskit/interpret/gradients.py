@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .cam import _as_targets
+from clskit.interpret.cam import _as_targets
 
 
 def saliency(model: nn.Module, x: torch.Tensor, targets=None, reduce: str = "max",

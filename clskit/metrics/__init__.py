@@ -31,17 +31,17 @@ Example:
     >>> accuracy(y, p), recall(y, p, average="binary"), roc_auc(y, p)
     (0.75, 0.5, 1.0)
 """
-from .calibration import ReliabilityData, expected_calibration_error, reliability_curve
-from .multilabel import (LabelMetrics, hamming_loss, multilabel_average_precision, multilabel_f1,
+from clskit.metrics.calibration import ReliabilityData, expected_calibration_error, reliability_curve
+from clskit.metrics.multilabel import (LabelMetrics, hamming_loss, multilabel_average_precision, multilabel_f1,
                          multilabel_per_label, multilabel_roc_auc, subset_accuracy)
-from .named import resolve_metrics
-from .ranking import average_precision, per_class_auc, precision_recall_curve, roc_auc, roc_curve
-from .report import classification_report_df
-from .single_label import (ClassMetrics, accuracy, balanced_accuracy, confusion_matrix,
+from clskit.metrics.named import resolve_metrics
+from clskit.metrics.ranking import average_precision, per_class_auc, precision_recall_curve, roc_auc, roc_curve
+from clskit.metrics.report import classification_report_df
+from clskit.metrics.single_label import (ClassMetrics, accuracy, balanced_accuracy, confusion_matrix,
                            f1_score, log_loss, macro_f1, per_class_metrics, precision, predict_labels, recall,
                            top_k_accuracy)
-from .thresholds import ThresholdSweep, binary_metrics_at, threshold_sweep
-from .validation import (UndefinedMetricWarning, check_binary_scores, check_finite_probs, check_lengths,
+from clskit.metrics.thresholds import ThresholdSweep, binary_metrics_at, threshold_sweep
+from clskit.metrics.validation import (UndefinedMetricWarning, check_binary_scores, check_finite_probs, check_lengths,
                          check_multilabel, check_single_label, check_threshold, safe_div, to_numpy)
 
 __all__ = ["ClassMetrics", "LabelMetrics", "ReliabilityData", "ThresholdSweep", "UndefinedMetricWarning",

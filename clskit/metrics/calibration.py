@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import check_binary_scores, check_single_label, to_numpy
+from clskit.metrics.validation import check_binary_scores, check_single_label, to_numpy
 
 
 @dataclass

@@ -6,8 +6,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .ranking import _binary_ap, _binary_auc, per_class_auc
-from .validation import check_multilabel, check_threshold, safe_div, to_numpy
+from clskit.metrics.ranking import _binary_ap, _binary_auc, per_class_auc
+from clskit.metrics.validation import check_multilabel, check_threshold, safe_div, to_numpy
 
 
 def _ml_pred(p: np.ndarray, threshold) -> np.ndarray:

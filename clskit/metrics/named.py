@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from .calibration import expected_calibration_error
-from .multilabel import (_multilabel_accuracy, hamming_loss, multilabel_average_precision, multilabel_f1,
+from clskit.metrics.calibration import expected_calibration_error
+from clskit.metrics.multilabel import (_multilabel_accuracy, hamming_loss, multilabel_average_precision, multilabel_f1,
                          multilabel_roc_auc, subset_accuracy)
-from .ranking import average_precision, roc_auc
-from .single_label import accuracy, balanced_accuracy, f1_score, log_loss, macro_f1, precision, recall, top_k_accuracy
+from clskit.metrics.ranking import average_precision, roc_auc
+from clskit.metrics.single_label import accuracy, balanced_accuracy, f1_score, log_loss, macro_f1, precision, recall, top_k_accuracy
 
 _NAMED: dict[str, Callable] = {
     "accuracy": accuracy,

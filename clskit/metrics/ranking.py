@@ -5,7 +5,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .validation import check_binary_scores, check_single_label, to_numpy
+from clskit.metrics.validation import check_binary_scores, check_single_label, to_numpy
 
 # np.trapz became np.trapezoid in NumPy 2.0 (and the old name is deprecated there); the kit supports both
 _trapezoid = getattr(np, "trapezoid", None) or np.trapz

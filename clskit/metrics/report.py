@@ -5,10 +5,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .multilabel import hamming_loss, multilabel_per_label, subset_accuracy
-from .ranking import per_class_auc
-from .single_label import per_class_metrics, predict_labels
-from .validation import check_single_label, to_numpy
+from clskit.metrics.multilabel import hamming_loss, multilabel_per_label, subset_accuracy
+from clskit.metrics.ranking import per_class_auc
+from clskit.metrics.single_label import per_class_metrics, predict_labels
+from clskit.metrics.validation import check_single_label, to_numpy
 
 
 def classification_report_df(targets, probs, classes: Sequence[str] | None = None,
@@ -28,7 +28,7 @@ def classification_report_df(targets, probs, classes: Sequence[str] | None = Non
     """
     import pandas as pd
 
-    from ..checks import check_class_names
+    from clskit.checks import check_class_names
 
     y = to_numpy(targets)
     if y.ndim == 2:

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .validation import (UndefinedMetricWarning, check_single_label, check_threshold, safe_div,
+from clskit.metrics.validation import (UndefinedMetricWarning, check_single_label, check_threshold, safe_div,
                          to_numpy)
 
 
@@ -27,7 +27,7 @@ def predict_labels(probs, threshold: float | None = None) -> np.ndarray:
         return p.argmax(1)
     if p.shape[1] != 2:
         raise ValueError(f"threshold= works for binary tasks only; probs have {p.shape[1]} classes. "
-                         "For several classes see clskit.imbalance.predict_with_thresholds")
+                         "For several classes see clskit.metrics.tuning.predict_with_thresholds")
     return (p[:, 1] >= float(check_threshold(threshold))).astype(np.int64)
 
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ranking import _cumulative_counts
-from .validation import check_binary_scores, check_threshold, safe_div
+from clskit.metrics.ranking import _cumulative_counts
+from clskit.metrics.validation import check_binary_scores, check_threshold, safe_div
 
 
 def binary_metrics_at(targets, scores, threshold: float = 0.5, pos_label: int = 1) -> dict[str, float]:

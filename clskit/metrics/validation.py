@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..utils import to_numpy
+from clskit.utils import to_numpy
 
 
 class UndefinedMetricWarning(UserWarning):

@@ -3,7 +3,7 @@
 As in timm, this package imports the modules that register models (each holds ``@register_model``
 functions); the registry itself imports none of them.
 """
-from . import pretrained, small_cnn, tiny_resnet, tiny_vit  # noqa: F401  (they register their models)
-from .registry import create_model, list_models, register_model
+from clskit.models import pretrained, small_cnn, tiny_resnet, tiny_vit  # noqa: F401  (they register their models)
+from clskit.models.registry import create_model, list_models, register_model
 
 __all__ = ["create_model", "list_models", "register_model"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from .measure import count_flops, count_parameters, measure_latency
+from clskit.models.measure import count_flops, count_parameters, measure_latency
 
 CARDS_PATH = Path(__file__).resolve().parent.parent / "data" / "model_cards.json"
 

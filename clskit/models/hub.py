@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch.nn as nn
 
-from .pretrained_cfg import make_pretrained_cfg
+from clskit.models.pretrained_cfg import make_pretrained_cfg
 
 OFFLINE_BACKBONE = "efficientnet_lite0"
 
@@ -79,7 +79,7 @@ def create_torchvision_model(name: str, *, num_classes: int = 1000, pretrained: 
         mean=tfm.mean, std=tfm.std, input_size=(3, size, size), tag=str(weights), source="torchvision",
         label_names=weights.meta["categories"] if num_classes == len(weights.meta["categories"]) else None)
     if num_classes != len(weights.meta["categories"]):
-        from .heads import replace_head
+        from clskit.models.heads import replace_head
         replace_head(model, num_classes)
     return model
 

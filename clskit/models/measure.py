@@ -1,6 +1,6 @@
 """Measuring a model: parameters, size on disk, FLOPs and latency (one function for each).
 
-The model cards (:mod:`clskit.models.cards`), the profiling table (:mod:`clskit.efficiency`) and
+The model cards (:mod:`clskit.models.cards`), the profiling table (:mod:`clskit.lessons.efficiency`) and
 the from-scratch notebooks all call these, so a number means the same everywhere.
 
 Example:
@@ -64,7 +64,7 @@ def count_flops(model: nn.Module, x: torch.Tensor) -> int:
     """
     from torch.utils.flop_counter import FlopCounterMode
 
-    from ..inference import running
+    from clskit.inference import running
 
     fastpath = torch.backends.mha.get_fastpath_enabled()
     # nn.MultiheadAttention's fused inference kernel hides its matmuls from the counter: turn it off

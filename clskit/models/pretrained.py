@@ -23,9 +23,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..transforms import normalize
-from .pretrained_cfg import make_pretrained_cfg
-from .registry import register_model
+from clskit.datasets.transforms import normalize
+from clskit.models.pretrained_cfg import make_pretrained_cfg
+from clskit.models.registry import register_model
 
 LITE0_MEAN = (0.5, 0.5, 0.5)
 LITE0_STD = (0.5, 0.5, 0.5)

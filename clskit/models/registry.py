@@ -103,7 +103,7 @@ def create_model(name: str, *, num_classes: int | None = None, pretrained: bool 
         return _REGISTRY[name](pretrained=pretrained, in_chans=in_chans, **head, **kwargs)
     if name.startswith("tv:"):
         if pretrained:
-            from .hub import create_torchvision_model
+            from clskit.models.hub import create_torchvision_model
             return create_torchvision_model(name[3:], pretrained=pretrained, **head, **kwargs)
         return _torchvision_random(name[3:], num_classes=num_classes, in_chans=in_chans, **kwargs)
     import timm
@@ -120,7 +120,7 @@ def create_model(name: str, *, num_classes: int | None = None, pretrained: bool 
             "timm names (see timm.list_models()) and 'tv:<torchvision name>' also work."
         )
     if pretrained:
-        from .hub import create_timm_pretrained
+        from clskit.models.hub import create_timm_pretrained
         return create_timm_pretrained(timm_name, in_chans=in_chans, **head, **kwargs)
     return timm.create_model(timm_name, pretrained=False, num_classes=num_classes, in_chans=in_chans, **kwargs)
 
@@ -145,7 +145,7 @@ def _torchvision_random(name: str, num_classes: int, in_chans: int = 3, **kwargs
     """A torchvision classifier with random weights and a head for ``num_classes`` (no download)."""
     import torchvision.models as tvm
 
-    from .heads import replace_head
+    from clskit.models.heads import replace_head
 
     if name not in tvm.list_models(module=tvm):
         raise KeyError(f"unknown torchvision classifier {name!r}; see list_models(source='tv')")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from .registry import register_model
+from clskit.models.registry import register_model
 
 
 @dataclass

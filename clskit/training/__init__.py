@@ -1,0 +1,1 @@
+"""Training: the Learner, its callbacks, losses, checkpoints and multi-process runs."""

@@ -1,0 +1,1 @@
+"""Views: Display objects (compute, then draw) and the ipywidgets built on them."""

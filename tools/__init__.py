@@ -1,0 +1,1 @@
+"""Repository tooling that works only in a clone (not shipped in the wheel)."""
