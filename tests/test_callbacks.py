@@ -125,7 +125,7 @@ def test_learner_live_true_without_a_kernel_uses_the_static_view(capsys, monkeyp
 
 # -- plots ------------------------------------------------------------------------------------
 def test_plot_history_is_a_view_of_plain_dicts(agg_pyplot):
-    from clskit.views.history import plot_history
+    from clskit.views.widgets.curves import plot_history
 
     hist = [{"epoch": 1, "train_loss": 1.0, "valid_loss": 1.2, "accuracy": 0.6, "train_accuracy": 0.7},
             {"epoch": 2, "train_loss": 0.5, "valid_loss": 0.9, "accuracy": 0.7, "train_accuracy": 0.9}]

@@ -52,7 +52,7 @@ def test_live_curves_callback_feeds_the_clskit_view(tiny_dls, fake_view):
 
 
 def test_fastai_history_plots_like_a_clskit_history(agg_pyplot, tiny_dls):
-    from clskit.views.history import plot_history
+    from clskit.views.widgets.curves import plot_history
 
     learn = fastai_learner(tiny_dls())
     with learn.no_logging():

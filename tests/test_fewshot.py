@@ -4,7 +4,7 @@ import pytest
 
 from clskit.views.displays import EmbeddingDisplay
 from clskit.lessons.fewshot import evaluate_episodes, prototype_classify, prototypes, sample_episode
-from clskit.views.projection import project_2d
+from clskit.views.displays import project_2d
 
 
 def blobs(n_classes=6, n=20, d=16, spread=1.0, seed=0):

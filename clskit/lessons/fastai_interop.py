@@ -5,7 +5,7 @@
 * :class:`LiveCurvesCallback` is a fastai callback that feeds fastai's recorded losses and
   metrics, as clskit history rows, to the same live-curves view the clskit Learner uses.
 * :func:`fastai_history` converts fastai's ``learn.recorder`` into clskit history rows, so
-  :func:`clskit.views.history.plot_history` draws both libraries' runs alike.
+  :func:`clskit.views.widgets.curves.plot_history` draws both libraries' runs alike.
 
 fastai is imported only here (``import clskit`` never imports it).
 """

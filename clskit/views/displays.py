@@ -2,6 +2,7 @@
 
 ``XDisplay.from_predictions(targets, probs, ...)`` computes; ``.plot(ax=None)`` draws, sets ``ax_``
 and ``figure_`` and returns the display. matplotlib is imported only inside ``plot``.
+:func:`project_2d` (embeddings to 2-D with PCA or t-SNE) is here too, for :class:`EmbeddingDisplay`.
 
 Example:
     >>> disp = ConfusionMatrixDisplay.from_predictions([0, 1, 1], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
@@ -16,7 +17,6 @@ from typing import Sequence
 import numpy as np
 
 from clskit import metrics as M
-from clskit.views.projection import project_2d
 from clskit.utils import to_numpy
 
 
@@ -321,3 +321,22 @@ def _one_vs_rest(targets, probs, classes, name):
 def _index_at(thresholds_desc: np.ndarray, t: float) -> int:
     """Index of the operating point ``score >= t`` in a descending threshold array (``roc_curve``'s)."""
     return int(np.sum(thresholds_desc >= t) - 1) if np.any(thresholds_desc >= t) else 0
+
+
+# -- embeddings in two dimensions ---------------------------------------------------------------
+def project_2d(embeddings, method: str = "pca", seed: int = 0) -> np.ndarray:
+    """Embeddings projected to 2-D with scikit-learn's PCA or t-SNE, for plotting.
+
+    Example:
+        >>> project_2d(np.random.default_rng(0).normal(size=(30, 8))).shape
+        (30, 2)
+    """
+    from sklearn.decomposition import PCA
+
+    x = to_numpy(embeddings).astype(np.float32)
+    if method == "pca":
+        return PCA(n_components=2, random_state=seed).fit_transform(x)
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+        return TSNE(n_components=2, perplexity=min(30.0, (len(x) - 1) / 3), init="pca", random_state=seed).fit_transform(x)
+    raise ValueError(f"method must be 'pca' or 'tsne'; got {method!r}")
