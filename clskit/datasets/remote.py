@@ -150,39 +150,6 @@ def download_url(url: str, dest, *, md5: str | None = None, sha256: str | None =
     return dest
 
 
-def _fetch(url: str, part: Path, name: str, *, progress: bool, timeout: float, chunk_size: int) -> None:
-    """Download ``url`` into ``part``, resuming what it already holds with an HTTP Range request."""
-    import http.client
-    import urllib.error
-    import urllib.request
-
-    from tqdm.auto import tqdm
-
-    offset = part.stat().st_size if part.is_file() else 0
-    request = urllib.request.Request(url, headers={"User-Agent": "clskit"})
-    if offset:
-        request.add_header("Range", f"bytes={offset}-")
-    try:
-        response = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as e:
-        if e.code == 416 and offset:  # nothing left to fetch: the partial file is complete
-            return
-        raise
-    with response:
-        if offset and getattr(response, "status", 200) != 206:  # the server ignored Range: start again
-            offset = 0
-        length = response.headers.get("Content-Length")
-        total = offset + int(length) if length is not None else None
-        with open(part, "ab" if offset else "wb") as f, tqdm(
-                total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
-                desc=name, disable=not progress, leave=False) as bar:
-            while block := response.read(chunk_size):
-                f.write(block)
-                bar.update(len(block))
-    if total is not None and part.stat().st_size < total:  # the connection closed early
-        raise http.client.IncompleteRead(b"", total - part.stat().st_size)
-
-
 def _inside(base: Path, name: str) -> bool:
     target = (base / name).resolve()
     return target == base or base in target.parents
