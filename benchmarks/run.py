@@ -94,7 +94,7 @@ def markdown(res: dict) -> str:
     if "notebooks" in res:
         nb = res["notebooks"]
         lines += ["## Notebooks (defaults, fresh kernel each)", "",
-                  "| notebook | wall time (s) | peak kernel memory (MB) | within budget (60 s, 1.5 GB) | headline figures |",
+                  "| notebook | wall time (s) | peak kernel memory (MB) | within budget (90 s, 1.5 GB) | headline figures |",
                   "|---|---:|---:|---|---|"]
         for r in nb["notebooks"]:
             figs = ", ".join(f"{k} = {v:.4g}" for k, v in r["figures"].items()) or ""

@@ -190,3 +190,27 @@ def test_progress_bar_runs_in_a_plain_script(capsys, tiny_learner):
         warnings.simplefilter("error")
         learn.fit(1)
     assert len(learn.history) == 1
+
+
+def test_a_subclass_changes_the_activation_everywhere_probabilities_are_reported(tiny_learner):
+    from clskit.training.learner import Learner
+
+    class Halved(Learner):   # an output layer of its own (notebook 10 trains a softmax head on label sets so)
+        def activation(self, logits):
+            return torch.softmax(logits, dim=1) / 2
+
+    seen = []
+
+    def row_sum(targets, probs):
+        seen.append(float(probs.sum(1).mean()))
+        return 0.0
+
+    learn = tiny_learner()
+    halved = Halved(learn.model, learn.dls, device="cpu", progress=False, metrics=[row_sum])
+    halved.fit(1)
+    assert seen and all(abs(s - 0.5) < 1e-5 for s in seen)            # the metrics saw its probabilities
+    probs, _ = halved.get_preds()
+    x = halved.dls.valid.dataset.float_images(slice(0, 2))
+    assert torch.allclose(probs.sum(1), torch.full((len(probs),), 0.5))
+    assert torch.allclose(halved.predict(x).sum(1), torch.full((2,), 0.5))
+    assert torch.allclose(learn.get_preds()[0].sum(1), torch.ones(len(probs)))   # the base class: softmax

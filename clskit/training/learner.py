@@ -275,6 +275,15 @@ class Learner:
         return lr_find(self, start_lr, end_lr, num_it, stop_div)
 
     # -- predictions ----------------------------------------------------------------------
+    def activation(self, logits: torch.Tensor) -> torch.Tensor:
+        """Logits to probabilities, wherever this Learner reports them (metrics, ``get_preds``, ``predict``):
+        :func:`clskit.inference.activation` (softmax, or a sigmoid per label when ``multilabel``).
+
+        Override it in a subclass for another output layer, as fastai's ``loss_func.activation`` allows;
+        notebook 10 trains a softmax head on label sets this way.
+        """
+        return activation(logits, self.multilabel)
+
     @torch.inference_mode()
     def get_preds(self, dl=None, with_logits: bool = False):
         """Probabilities and targets over a loader (default: validation).
@@ -288,7 +297,7 @@ class Learner:
         from clskit.inference import predict_logits
 
         logits, targets = predict_logits(self.model, dl, device=self.device)
-        return (logits if with_logits else activation(logits, self.multilabel)), targets
+        return (logits if with_logits else self.activation(logits)), targets
 
     @torch.inference_mode()
     def predict(self, x: torch.Tensor, transform: Callable | None = None) -> torch.Tensor:
@@ -301,12 +310,13 @@ class Learner:
         if x.ndim != 4:
             raise ValueError(f"predict expects (C, H, W) or (B, C, H, W); got shape {tuple(x.shape)}")
         from clskit.checks import check_pixel_scale, checked_channels
-        from clskit.inference import predict_probs   # the one prediction loop (eval mode, no gradients)
+        from clskit.inference import predict_logits   # the one prediction loop (eval mode, no gradients)
 
         check_pixel_scale(x)
         self.model.to(self.device)
         with checked_channels(self.model):
-            p = predict_probs(self.model, x, transform, multilabel=self.multilabel).cpu()
+            logits, _ = predict_logits(self.model, x, transform)
+        p = self.activation(logits).cpu()
         return p[0] if single else p
 
     # -- persistence ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ import warnings
 
 import torch
 
-from clskit.inference import activation
 from clskit.utils import to_device
 from clskit.training.callbacks.core import Callback, CancelFitException
 from clskit.training.callbacks.precision import MixedPrecisionCB
@@ -93,13 +92,13 @@ class Recorder(Callback):
         learn = self.learn
         row = {"epoch": len(self.history) + 1, "train_loss": self._sum / self._n if self._n else float("nan")}
         if self._tlogits:
-            probs = activation(torch.cat(self._tlogits), learn.multilabel).cpu()
+            probs = learn.activation(torch.cat(self._tlogits)).cpu()
             targets = torch.cat(self._ttargets).cpu()
             for name, fn in learn.metrics:
                 row[f"train_{name}"] = float(fn(targets, probs))
         if self._vn:
             row["valid_loss"] = self._vsum / self._vn
-            probs = activation(torch.cat(self._logits), learn.multilabel)
+            probs = learn.activation(torch.cat(self._logits))
             targets = torch.cat(self._targets)
             for name, fn in learn.metrics:
                 row[name] = float(fn(targets, probs))
