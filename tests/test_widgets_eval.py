@@ -221,3 +221,31 @@ def test_displaying_a_widget_sends_its_static_view():
     view = _static(bundle)
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == pg.widget.model_id
     assert view.count("<img") == 1 and "policy: none" in view and "flip: " in view
+
+
+def test_a_large_photo_grid_is_stored_as_a_jpeg_in_the_static_view():
+    import io
+
+    import ipywidgets as W
+    from PIL import Image
+
+    from clskit.views.widgets._display import LIGHTER_ABOVE, widget_bundle
+
+    rng = np.random.default_rng(0)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (400, 400, 3), dtype=np.uint8)).save(buf, format="PNG")
+    assert len(buf.getvalue()) > LIGHTER_ABOVE                                 # noise: a PNG that compresses badly
+    view = widget_bundle(W.VBox([W.Image(value=buf.getvalue(), format="png")]))["text/html"]
+    assert "data:image/jpeg;base64," in view and len(view) < len(buf.getvalue())
+    small = W.Image(value=_tiny_png(), format="png")
+    assert "data:image/png;base64," in widget_bundle(W.VBox([small]))["text/html"]
+
+
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buf, format="PNG")
+    return buf.getvalue()

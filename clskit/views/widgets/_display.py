@@ -70,9 +70,10 @@ def static_html(widget) -> str:
     if isinstance(widget, W.Image):
         if not widget.value:
             return ""
-        data = base64.b64encode(bytes(widget.value)).decode("ascii")
+        fmt, raw = _lighter(widget.format, bytes(widget.value))
+        data = base64.b64encode(raw).decode("ascii")
         width = f"width:{layout.width};" if layout.width else ""  # never wider than the page's column
-        return f"<img alt='' src='data:image/{widget.format};base64,{data}' style='{width}max-width:100%;height:auto'>"
+        return f"<img alt='' src='data:image/{fmt};base64,{data}' style='{width}max-width:100%;height:auto'>"
     if isinstance(widget, (W.HTML, W.HTMLMath)):
         return f"<div>{widget.value}</div>"
     if isinstance(widget, W.Label):
@@ -96,6 +97,28 @@ def static_html(widget) -> str:
         shown = html.escape(f"{name}: {value}" if name else str(value))
         return f"<div style='font-size:13px;color:#333'>{shown}</div>"
     return ""
+
+
+LIGHTER_ABOVE = 150_000   # bytes: a larger PNG (a grid of photos) is stored as a JPEG in the static copy
+
+
+def _lighter(fmt: str, raw: bytes) -> tuple[str, bytes]:
+    """A large PNG of photos as a JPEG (quality 85, several times smaller), so that a notebook's static copy
+    stays light; a small PNG (a plot, a table) is kept as it is, sharp.
+
+    Example:
+        >>> _lighter("png", b"tiny")
+        ('png', b'tiny')
+    """
+    if fmt != "png" or len(raw) <= LIGHTER_ABOVE:
+        return fmt, raw
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.open(io.BytesIO(raw)).convert("RGB").save(out, format="JPEG", quality=85)
+    return ("jpeg", out.getvalue()) if out.tell() < len(raw) else (fmt, raw)
 
 
 def _output_html(output: dict) -> str:
