@@ -70,6 +70,7 @@ def test_the_environment_has_ipywidgets_7(env7):
 
 def test_widget_tests_pass_on_ipywidgets_7(env7):
     out = _run(env7, "-m", "pytest", "-q", "-p", "no:cacheprovider", *WIDGET_TESTS, "-k", SELECT,
+               "-m", "not benchmark",  # timings are opt-in (CLSKIT_BENCHMARKS=1), so they would only be skipped
                # an argument only ipywidgets 8 knows (tooltip= on a slider, ...) is silently dropped by 7: fail on it
                "-W", "error:Passing unrecognized arguments:DeprecationWarning",
                cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
