@@ -400,7 +400,8 @@ def test_predictor_on_the_battery_skips_with_one_warning_and_single_bad_files_ar
     assert _snapshot(tmp_path / "photos") == before
 
 
-def test_exported_model_files_are_plain_data():
+def test_exported_model_files_are_plain_data(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # _export writes into the current folder, which must not be the clone
     path = _export()
     ckpt = torch.load(path, weights_only=True)
     assert ckpt["format_kind"] == "clskit-predictor" and ckpt["model_kwargs"] == {"widths": [8, 16]}

@@ -215,6 +215,46 @@ def test_runner_drops_views_of_closed_widgets():
     assert [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] for o in nb.cells[0].outputs] == ["here"]
 
 
+def test_runner_stores_a_large_photo_figure_as_a_jpeg_and_keeps_a_plot_png():
+    import base64
+    import io
+
+    import nbformat
+    import numpy as np
+    from PIL import Image
+
+    from tools.notebooks import _clean
+
+    def png(pixels) -> str:
+        buf = io.BytesIO()
+        Image.fromarray(pixels).save(buf, format="PNG")
+        return base64.b64encode(buf.getvalue()).decode("ascii")
+
+    photo = png(np.random.default_rng(0).integers(0, 255, (400, 400, 3), dtype=np.uint8))  # noise: a heavy PNG
+    plot = png(np.full((400, 400, 3), 255, dtype=np.uint8))
+    nb = nbformat.v4.new_notebook()
+    cells = [nbformat.v4.new_code_cell("show") for _ in range(2)]
+    for cell, image in zip(cells, [photo, plot]):
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": image, "text/plain": "<Figure>"},
+                                               metadata={"image/png": {"width": 400}})]
+    nb.cells = cells
+    _clean(nb)
+    stored = [c.outputs[0] for c in nb.cells]
+    assert sorted(stored[0]["data"]) == ["image/jpeg", "text/plain"] and stored[0]["metadata"] == {"image/jpeg": {"width": 400}}
+    assert len(stored[0]["data"]["image/jpeg"]) < len(photo) / 2
+    assert Image.open(io.BytesIO(base64.b64decode(stored[0]["data"]["image/jpeg"]))).size == (400, 400)
+    assert stored[1]["data"]["image/png"] == plot
+    # the same for a stored Image widget's value (the augmentation playground's grid)
+    model = {"model_name": "ImageModel", "state": {"format": "png"},
+             "buffers": [{"data": photo, "encoding": "base64", "path": ["value"]}]}
+    view = {"application/vnd.jupyter.widget-view+json": {"model_id": "im", "version_major": 2, "version_minor": 0}}
+    nb.cells[0].outputs = [nbformat.v4.new_output("display_data", data=view)]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {"im": model}}}
+    _clean(nb)
+    model = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]["im"]
+    assert model["state"]["format"] == "jpeg" and len(model["buffers"][0]["data"]) < len(photo) / 2
+
+
 def test_every_notebook_is_listed_in_the_course_map():
     names = [p.name for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
     course_map = (ROOT / "notebooks" / "README.md").read_text()

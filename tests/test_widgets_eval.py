@@ -229,7 +229,8 @@ def test_a_large_photo_grid_is_stored_as_a_jpeg_in_the_static_view():
     import ipywidgets as W
     from PIL import Image
 
-    from clskit.views.widgets._display import LIGHTER_ABOVE, widget_bundle
+    from clskit.views.png import LIGHTER_ABOVE
+    from clskit.views.widgets._display import widget_bundle
 
     rng = np.random.default_rng(0)
     buf = io.BytesIO()

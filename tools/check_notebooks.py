@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # A path from the machine that ran the notebook (a home folder, a virtual environment, a temporary folder):
 # it means nothing to a learner and tells others how the author's machine is laid out.
 LOCAL_PATH = re.compile(r"/(root|tmp|home|work|Users)/|site-packages|dist-packages|[A-Za-z]:\\\\Users")
-# The issue asks for "about 1 MB"; the largest notebooks (01, 06, 11: images in their outputs) hold
-# 1.1 to 1.8 MB today, so the limit catches an output that grew by an order of magnitude, not those.
-MAX_BYTES = 2_000_000
+# About 1 MB: a notebook is read on the website and in a repository browser; tools.notebooks stores a large
+# photo figure as a JPEG (clskit.views.png.lighter_image), which keeps the photo-heavy lessons well under it.
+MAX_BYTES = 1_000_000
 
 
 def notebook_problems(path: str | Path) -> list[str]:

@@ -118,3 +118,24 @@ def gallery_png(sections: Sequence[tuple[str | None, torch.Tensor, Sequence[str]
     buf = io.BytesIO()
     canvas.save(buf, format="PNG")
     return buf.getvalue()
+
+
+LIGHTER_ABOVE = 150_000   # bytes: a larger PNG (a grid of photos) is stored as a JPEG
+
+
+def lighter_image(fmt: str, raw: bytes) -> tuple[str, bytes]:
+    """A large PNG of photos as a JPEG (quality 85, several times smaller), so that a notebook's stored copy
+    stays light; a small PNG (a plot, a table) is kept as it is, sharp. Used for the static copy of widget
+    views and, by ``tools.notebooks``, for every large figure a notebook stores.
+
+    Example:
+        >>> lighter_image("png", b"tiny")
+        ('png', b'tiny')
+    """
+    if fmt != "png" or len(raw) <= LIGHTER_ABOVE:
+        return fmt, raw
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.open(io.BytesIO(raw)).convert("RGB").save(out, format="JPEG", quality=85)
+    return ("jpeg", out.getvalue()) if out.tell() < len(raw) else (fmt, raw)

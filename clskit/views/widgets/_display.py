@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import html
 
+from clskit.views.png import lighter_image
+
 STATIC_NOTE = ("<p style='font-size:12px;color:#666;margin:0 0 4px'>A static view of this widget at its default setting; "
                "run the notebook to move its controls.</p>")
 
@@ -70,7 +72,7 @@ def static_html(widget) -> str:
     if isinstance(widget, W.Image):
         if not widget.value:
             return ""
-        fmt, raw = _lighter(widget.format, bytes(widget.value))
+        fmt, raw = lighter_image(widget.format, bytes(widget.value))
         data = base64.b64encode(raw).decode("ascii")
         width = f"width:{layout.width};" if layout.width else ""  # never wider than the page's column
         return f"<img alt='' src='data:image/{fmt};base64,{data}' style='{width}max-width:100%;height:auto'>"
@@ -97,28 +99,6 @@ def static_html(widget) -> str:
         shown = html.escape(f"{name}: {value}" if name else str(value))
         return f"<div style='font-size:13px;color:#333'>{shown}</div>"
     return ""
-
-
-LIGHTER_ABOVE = 150_000   # bytes: a larger PNG (a grid of photos) is stored as a JPEG in the static copy
-
-
-def _lighter(fmt: str, raw: bytes) -> tuple[str, bytes]:
-    """A large PNG of photos as a JPEG (quality 85, several times smaller), so that a notebook's static copy
-    stays light; a small PNG (a plot, a table) is kept as it is, sharp.
-
-    Example:
-        >>> _lighter("png", b"tiny")
-        ('png', b'tiny')
-    """
-    if fmt != "png" or len(raw) <= LIGHTER_ABOVE:
-        return fmt, raw
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.open(io.BytesIO(raw)).convert("RGB").save(out, format="JPEG", quality=85)
-    return ("jpeg", out.getvalue()) if out.tell() < len(raw) else (fmt, raw)
 
 
 def _output_html(output: dict) -> str:
