@@ -72,19 +72,30 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-# every module and package of clskit, so `clskit.stats.spread(...)` works after a bare `import clskit`
-_SUBMODULES = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'clskit' has no attribute {name!r}")
+def _lazy_submodules(package: str, path, exports: dict[str, str] | None = None) -> tuple:
+    """``__getattr__`` and ``__dir__`` (PEP 562) for a package of clskit: its modules, and the names in
+    ``exports`` (public name -> module, relative to ``package``), load on first use. So ``import clskit`` stays
+    light, and every module is an attribute after it (``clskit.lessons.fewshot.evaluate_episodes``)."""
+    import sys
+
+    exports = exports or {}
+    modules = {m.name for m in pkgutil.iter_modules(path) if not m.name.startswith("_")}
+
+    def __getattr__(name: str):
+        if name in exports:
+            value = getattr(importlib.import_module(f".{exports[name]}", package), name)
+            setattr(sys.modules[package], name, value)
+            return value
+        if name in modules:
+            return importlib.import_module(f".{name}", package)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__():
+        return sorted(set(vars(sys.modules[package])) | set(exports) | modules)
+
+    return __getattr__, __dir__
 
 
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS) | _SUBMODULES)
+__getattr__, __dir__ = _lazy_submodules(__name__, __path__, _EXPORTS)

@@ -3,6 +3,7 @@
 As in timm, this package imports the modules that register loaders (each holds
 ``@register_dataset`` functions); the registry itself imports none of them.
 """
+from clskit import _lazy_submodules
 from clskit.datasets import digits, embedded, font_digits, remote, synthetic  # noqa: F401  (they register their datasets)
 from clskit.datasets.base import ArrayLoader, DataLoaders, ImageDataset
 from clskit.datasets.embedded import data_path
@@ -16,9 +17,6 @@ __all__ = ["ArrayLoader", "DataLoaders", "ImageDataset", "OverSampler", "Weighte
            "register_dataset", "show_images", "split_dataset", "split_indices", "thumbnails"]
 
 
-def __getattr__(name: str):
-    # Folder loaders import PIL; load them on first use so `import clskit.datasets` stays light.
-    if name in ("load_image_folder", "load_image_csv", "ImageFolderDataset"):
-        from clskit.datasets import folders
-        return getattr(folders, name)
-    raise AttributeError(f"module 'clskit.datasets' has no attribute {name!r}")
+# Folder loaders import PIL; load them on first use so `import clskit.datasets` stays light.
+__getattr__, __dir__ = _lazy_submodules(__name__, __path__, {"load_image_folder": "folders", "load_image_csv": "folders",
+                                                             "ImageFolderDataset": "folders"})

@@ -17,6 +17,8 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from clskit import _lazy_submodules
+
 
 @dataclass
 class Feedback:
@@ -148,3 +150,5 @@ def check(exercise_id: str, answer) -> Feedback:
     if exercise_id not in _REGISTRY:
         raise KeyError(f"unknown exercise {exercise_id!r}; known: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[exercise_id].checker(answer)
+
+__getattr__, __dir__ = _lazy_submodules(__name__, __path__)  # every other module, on first use

@@ -29,6 +29,7 @@ from typing import Callable, Iterable, Iterator
 import torch
 import torch.nn as nn
 
+from clskit import _lazy_submodules
 from clskit.utils import BATCHNORM_TYPES, as_float_images
 
 # forward(model, x) -> output: what one batch goes through (default: the model itself)
@@ -232,3 +233,5 @@ def accuracy_of(model: nn.Module, data, transform: Callable | None = None, *, ba
     if targets is None:
         raise ValueError("accuracy needs targets: pass a dataset or a loader of (x, y) batches, not bare images")
     return float((logits.argmax(1) == targets.to(logits.device)).float().mean())
+
+__getattr__, __dir__ = _lazy_submodules(__name__, __path__)  # every other module, on first use

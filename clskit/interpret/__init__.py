@@ -23,6 +23,7 @@ Example:
     >>> maps.shape
     torch.Size([2, 16, 16])
 """
+from clskit import _lazy_submodules
 from clskit.interpret.attention import attention_rollout, rollout_map
 from clskit.interpret.cam import CAMS, BaseCAM, GradCAM, GradCAMPlusPlus, last_conv_layer
 from clskit.interpret.drawing import METHOD_TITLES, explain, overlay
@@ -30,3 +31,5 @@ from clskit.interpret.gradients import saliency, smoothgrad
 
 __all__ = ["BaseCAM", "CAMS", "GradCAM", "GradCAMPlusPlus", "METHOD_TITLES", "attention_rollout", "explain",
            "last_conv_layer", "overlay", "rollout_map", "saliency", "smoothgrad"]
+
+__getattr__, __dir__ = _lazy_submodules(__name__, __path__)  # every other module, on first use

@@ -31,6 +31,7 @@ Example:
     >>> accuracy(y, p), recall(y, p, average="binary"), roc_auc(y, p)
     (0.75, 0.5, 1.0)
 """
+from clskit import _lazy_submodules
 from clskit.metrics.calibration import ReliabilityData, expected_calibration_error, reliability_curve
 from clskit.metrics.multilabel import (LabelMetrics, hamming_loss, multilabel_average_precision, multilabel_f1,
                          multilabel_per_label, multilabel_roc_auc, subset_accuracy)
@@ -52,3 +53,5 @@ __all__ = ["ClassMetrics", "LabelMetrics", "ReliabilityData", "ThresholdSweep", 
            "per_class_auc", "per_class_metrics", "precision", "precision_recall_curve", "predict_labels",
            "recall", "reliability_curve", "resolve_metrics", "roc_auc", "roc_curve", "safe_div",
            "subset_accuracy", "threshold_sweep", "to_numpy", "top_k_accuracy"]
+
+__getattr__, __dir__ = _lazy_submodules(__name__, __path__)  # every other module, on first use

@@ -6,8 +6,8 @@ is built, so importing this package stays light.
 """
 from __future__ import annotations
 
-import importlib
 
+from clskit import _lazy_submodules
 from clskit.views.widgets.curves import LiveCurvesWidget, StaticCurves, curves_view, has_widget_frontend
 
 # every widget of the kit, by module (loaded on first use)
@@ -21,7 +21,4 @@ _WIDGETS = {
 __all__ = ["LiveCurvesWidget", "StaticCurves", "curves_view", "has_widget_frontend", *_WIDGETS]
 
 
-def __getattr__(name: str):
-    if name in _WIDGETS:
-        return getattr(importlib.import_module(f".{_WIDGETS[name]}", __name__), name)
-    raise AttributeError(f"module 'clskit.views.widgets' has no attribute {name!r}")
+__getattr__, __dir__ = _lazy_submodules(__name__, __path__, _WIDGETS)  # widgets and modules, on first use
