@@ -214,3 +214,20 @@ def test_a_subclass_changes_the_activation_everywhere_probabilities_are_reported
     assert torch.allclose(probs.sum(1), torch.full((len(probs),), 0.5))
     assert torch.allclose(halved.predict(x).sum(1), torch.full((2,), 0.5))
     assert torch.allclose(learn.get_preds()[0].sum(1), torch.ones(len(probs)))   # the base class: softmax
+
+
+def test_snapshot_keeps_the_model_of_a_chosen_epoch_apart_from_later_training(tiny_learner):
+    from clskit.training.callbacks import SnapshotCB
+
+    snap = SnapshotCB(epochs=[1])
+    learn = tiny_learner()
+    learn.fit(3, cbs=[snap])
+    assert sorted(snap.models) == [1]
+    first, final = snap.models[1], learn.model
+    assert not first.training and first is not final
+    # the copy holds epoch 1's weights and BatchNorm statistics, not the final ones
+    changed = [not torch.equal(a, b) for a, b in zip(first.state_dict().values(), final.state_dict().values())
+               if a.is_floating_point()]
+    assert any(changed)
+    with pytest.raises(ValueError, match="whole numbers from 1"):
+        SnapshotCB(epochs=[0])

@@ -7,7 +7,7 @@
 | ``lr_finder`` | :class:`LRFinderCB`, :class:`LRFinderResult`, :func:`suggest_lr` (``Learner.lr_find``) |
 | ``progress``  | :class:`ProgressCB`, :class:`LiveCurvesCB`                              |
 | ``precision`` | :class:`MixedPrecisionCB`, :class:`GradientClipCB`                      |
-| ``tracking``  | :class:`TrackBestCB`, :class:`EarlyStoppingCB`, :class:`CheckpointCB`   |
+| ``tracking``  | :class:`TrackBestCB`, :class:`EarlyStoppingCB`, :class:`CheckpointCB`, :class:`SnapshotCB` |
 
 Every name is importable from ``clskit.training.callbacks`` itself.
 """
@@ -18,11 +18,11 @@ from clskit.training.callbacks.defaults import DeviceCB, NonFiniteLossWarning, R
 from clskit.training.callbacks.lr_finder import LRFinderCB, LRFinderResult, suggest_lr
 from clskit.training.callbacks.precision import GradientClipCB, MixedPrecisionCB
 from clskit.training.callbacks.progress import LiveCurvesCB, ProgressCB
-from clskit.training.callbacks.tracking import CheckpointCB, EarlyStoppingCB, TrackBestCB
+from clskit.training.callbacks.tracking import CheckpointCB, EarlyStoppingCB, SnapshotCB, TrackBestCB
 
 __all__ = ["AFTER_EVEN_IF_CANCELLED", "CALLBACK_METHODS", "CANCEL", "EVENTS", "Callback", "CallbackNameWarning", "CancelBackwardException",
            "CancelBatchException", "CancelEpochException", "CancelFitException", "CancelStepException",
            "CancelTrainException", "CancelValidateException", "CheckpointCB", "DeviceCB", "EarlyStoppingCB",
            "GradientClipCB", "LRFinderCB", "LRFinderResult", "LiveCurvesCB", "MixedPrecisionCB",
-           "NonFiniteLossWarning", "ProgressCB", "Recorder", "SchedulerCB", "TerminateOnNaNCB", "TrackBestCB",
+           "NonFiniteLossWarning", "ProgressCB", "Recorder", "SchedulerCB", "SnapshotCB", "TerminateOnNaNCB", "TrackBestCB",
            "suggest_lr"]

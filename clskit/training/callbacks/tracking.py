@@ -1,6 +1,7 @@
-"""Remembering the best epoch: track and restore the best weights, stop early, save checkpoints."""
+"""Remembering epochs: track and restore the best weights, stop early, save checkpoints, keep snapshots."""
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
@@ -138,3 +139,32 @@ class CheckpointCB(TrackBestCB):
     def not_improved(self):
         if self.every_epoch:
             self._save()
+
+
+class SnapshotCB(Callback):
+    """Keeps a copy of the model as it was at the end of chosen epochs, to look back at it after fit
+    (the weights and the BatchNorm statistics of epoch 1, say, while training goes on to epoch 8).
+
+    Args:
+        epochs: the epochs to keep, counted from 1 as in ``learn.history``.
+
+    After fit, ``models[epoch]`` is that epoch's copy, in eval mode. Each copy costs the model's memory.
+
+    Example:
+        >>> snap = SnapshotCB(epochs=[1])
+        >>> learn.fit(8, cbs=[snap])                     # doctest: +SKIP
+        >>> first = snap.models[1]                       # doctest: +SKIP
+    """
+
+    order = 20   # after the Recorder has written the epoch's row
+
+    def __init__(self, epochs):
+        epochs = [epochs] if isinstance(epochs, int) else list(epochs)
+        if not epochs or any(isinstance(e, bool) or not isinstance(e, int) or e < 1 for e in epochs):
+            raise ValueError(f"epochs must be whole numbers from 1 (as in learn.history); got {epochs!r}")
+        self.epochs, self.models = set(epochs), {}
+
+    def after_epoch(self):
+        epoch = self.learn.history[-1]["epoch"]
+        if epoch in self.epochs:
+            self.models[epoch] = copy.deepcopy(self.learn.model).eval()
