@@ -3,22 +3,31 @@ from __future__ import annotations
 
 from clskit.exercises import exercise, predict_then_measure
 
+RISE_OPTIONS = {
+    "a": "the network gets many more validation images wrong",
+    "b": "the network grows more confident, so each validation image it gets wrong costs more and more loss",
+    "c": "the validation images are harder than the training images",
+}
 
-@exercise("07.1", "Measure the generalisation gap")
-def _gap(answer, c):
-    # answer: a function gap(row) -> train accuracy minus validation accuracy of one history row
-    rows = [{"train_accuracy": 1.0, "accuracy": 0.9}, {"train_accuracy": 0.8, "accuracy": 0.85},
-            {"train_accuracy": 0.75, "accuracy": 0.75}]
-    if not callable(answer):
-        c.fail(f"expected a function gap(row); got {type(answer).__name__}")
-        return "def gap(row): return row['train_accuracy'] - row['accuracy']"
-    got = [answer(r) for r in rows]
-    want = [0.1, -0.05, 0.0]
-    ok = all(abs(g - w) < 1e-9 for g, w in zip(got, want))
-    c.expect(ok, "gap = train accuracy - validation accuracy", f"gap gave {got} for rows whose gaps are {want}")
-    if not ok and all(abs(g + w) < 1e-9 for g, w in zip(got, want)):
-        return "the sign is flipped: train minus validation, so overfitting gives a positive gap"
-    return "the validation accuracy is stored as 'accuracy', the training one as 'train_accuracy'; train minus validation"
+
+@exercise("07.1", "Why the validation loss rises while the accuracy holds")
+def _rise(answer, c):
+    # The curve: validation loss up by about half after its minimum, validation accuracy down by a point or
+    # two (a handful of images). Cross-entropy grows without bound as a wrong answer grows confident.
+    key = str(answer).strip().lower()
+    if key not in RISE_OPTIONS:
+        c.fail(f"{answer!r} is not one of {', '.join(map(repr, RISE_OPTIONS))}")
+        return "answer with the letter of one explanation"
+    c.expect(key == "b", "the loss of a wrong answer is -log p(true class), which grows as the network grows sure "
+                         "of the wrong class, while the accuracy counts each image once, however sure",
+             f"({key}) does not explain it: {RISE_OPTIONS[key]}")
+    if key == "a":
+        return ("read the accuracy curve again: it lost a point or two, a handful of the 270 images, while the loss "
+                "rose by about half; look at how confident the mistakes are")
+    if key == "c":
+        return ("harder images would give a high validation loss from the start, not a loss that falls and then "
+                "rises; something about the network changes after the minimum: how confident it is")
+    return ""
 
 
 @exercise("07.2", "When does early stopping stop?")
@@ -33,24 +42,32 @@ def _patience(answer, c):
     return "answer (stop_epoch, restored_epoch): patience epochs after the best, then the best weights"
 
 
-@exercise("07.3", "Decoupled weight decay")
-def _wd(answer, c):
-    # AdamW: w <- w - lr * wd * w (before the Adam update); zero gradient -> Adam update 0
-    ok = isinstance(answer, (int, float)) and abs(answer - 0.999) < 1e-9
-    c.expect(ok, "w = 1 - lr * wd = 0.999", f"{answer!r} is not the weight after one step")
-    if isinstance(answer, (int, float)) and abs(answer - 0.9) < 1e-9:
-        return "AdamW multiplies the decay by the learning rate: w * (1 - lr * wd)"
-    return "AdamW shrinks each weight by lr * wd * w per step, apart from the gradient update"
+def _read_scale(measured):
+    """``measured = {"before": logits, "after": logits}``: one batch in training mode, before and after the
+    first convolution's weights were multiplied by 10."""
+    import torch
+
+    before, after = torch.as_tensor(measured["before"]), torch.as_tensor(measured["after"])
+    change = float((after - before).abs().max() / before.abs().max())
+    outcome = "not at all" if change < 1e-3 else "about 10 times larger" if change > 5 else "somewhat"
+    why = (f"the largest change is {change:.1e} of the largest output; the BatchNorm after the convolution divides "
+           "by the standard deviation of its input over the batch, so a factor of 10 on the weights is divided "
+           "out again")
+    return outcome, why
+
+
+predict_then_measure("07.3", "Scale a convolution followed by BatchNorm",
+                     ("about 10 times larger", "somewhat", "not at all"), _read_scale)
 
 
 def _read_dropout(measured):
-    """``measured = {"none": [test accuracies], "dropout": [test accuracies]}``, one per seed."""
-    from clskit.stats import spread
+    """``measured = {"none": [test accuracies], "dropout": [test accuracies]}``, one per seed, seed for seed."""
+    from clskit.stats import paired_difference
 
-    none, drop = spread(measured["none"]), spread(measured["dropout"])
-    outcome = "help" if drop.clearly_above(none) else "hurt" if none.clearly_above(drop) else "no clear difference"
-    why = (f"dropout scored {drop.mean:.3f} ± {drop.std:.3f} and no regulariser {none.mean:.3f} ± {none.std:.3f}; with "
-           "wrong labels, memorising them hurts, and dropout makes memorising harder (on clean digits it did not help)")
+    d = paired_difference(measured["dropout"], measured["none"], over="seeds")
+    outcome = {"better": "help", "worse": "hurt"}.get(d.verdict, "no clear difference")
+    why = (f"dropout minus no regulariser: {d}; with wrong labels, memorising them hurts, and dropout makes "
+           "memorising harder")
     return outcome, why
 
 
