@@ -19,11 +19,15 @@ def recall_strict(targets, scores, threshold):  # a plausible mistake: '>' drops
     return float(((s > threshold) & (y == 1)).sum() / (y == 1).sum())
 
 
-# 08.4: an example measurement (your notebook's numbers differ a little); recall barely moves, precision falls
-RARE = {"precision": (0.76, 0.26), "recall": (0.97, 0.97)}
+# 08.1: an example measurement (your notebook's numbers differ a little); recall barely moves, precision falls
+RARE = {"precision": (0.82, 0.33), "recall": (0.97, 0.97)}
+# 08.2: an example measurement: validation ECE (raw, scaled), test ECE (raw, scaled)
+CALIBRATION = {"valid": (0.024, 0.021), "test": (0.098, 0.085)}
 
-SOLUTIONS = {"08.1": prf, "08.2": lambda: recall_at, "08.3": lambda: 0.5,
-             "08.4": lambda: {"prediction": "precision", "measured": RARE}}
-WRONG = {"08.1": (lambda: (0.8, 0.6, 0.6857), "swapped"), "08.2": (lambda: recall_strict, ">="),
-         "08.3": (lambda: 0.95, "rank"),
-         "08.4": (lambda: {"prediction": "recall", "measured": RARE}, "rate among the sick")}
+SOLUTIONS = {"08.1": lambda: {"prediction": "precision", "measured": RARE},
+             "08.2": lambda: {"prediction": "far above", "measured": CALIBRATION},
+             "08.3": prf, "08.4": lambda: recall_at, "08.5": lambda: "b"}
+WRONG = {"08.1": (lambda: {"prediction": "recall", "measured": RARE}, "rate among the sick"),
+         "08.2": (lambda: {"prediction": "close", "measured": CALIBRATION}, "validation can only correct"),
+         "08.3": (lambda: (0.8, 0.6, 0.6857), "swapped"), "08.4": (lambda: recall_strict, ">="),
+         "08.5": (lambda: "c", "which data chose the threshold")}

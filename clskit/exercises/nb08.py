@@ -6,7 +6,7 @@ import numpy as np
 from clskit.exercises import exercise, predict_then_measure
 
 
-@exercise("08.1", "Precision, recall and F1 of a screening test")
+@exercise("08.3", "Precision, recall and F1 of a triage model")
 def _prf(answer, c):
     # 1,000 people, 30 abnormal; the model flags 40, of which 24 are truly abnormal
     tp, fp, fn = 24, 16, 6
@@ -29,7 +29,7 @@ def _prf(answer, c):
     return "precision = TP / flagged, recall = TP / truly abnormal, F1 = 2PR / (P + R)"
 
 
-@exercise("08.2", "Recall at a threshold")
+@exercise("08.4", "Recall at a threshold")
 def _recall_at(fn, c):
     if not callable(fn):
         c.fail(f"expected a function recall_at(targets, scores, threshold); got {type(fn).__name__}")
@@ -54,22 +54,6 @@ def _recall_at(fn, c):
     return ""
 
 
-@exercise("08.3", "ROC AUC of a constant prediction")
-def _auc(answer, c):
-    try:
-        v = float(answer)
-    except (TypeError, ValueError):
-        c.fail(f"expected a number; got {answer!r}")
-        return "answer with one number between 0 and 1"
-    if c.expect(abs(v - 0.5) < 1e-9, "0.5: a constant score ranks no abnormal case above a normal one (chance level)",
-                f"{v} is not the ROC AUC of the always-normal model"):
-        return ""
-    if v > 0.9:
-        return ("that is its accuracy; ROC AUC asks how often an abnormal case gets a higher score (a better rank) "
-                "than a normal one, and with one score for everyone every pair is a tie")
-    return "ties count half: AUC = P(score of a random abnormal > score of a random normal) + 0.5 P(tie)"
-
-
 def _read_prevalence(measured):
     """Which of precision and recall fell more when pneumonia became rare (``{name: (before, after)}``)."""
     (p0, p1), (r0, r1) = measured["precision"], measured["recall"]
@@ -79,10 +63,45 @@ def _read_prevalence(measured):
     else:
         outcome = "precision" if dp > dr else "recall"
     why = (f"precision went {p0:.3f} → {p1:.3f}, recall {r0:.3f} → {r1:.3f}. Recall is a rate among the sick "
-           "children only, so it does not care how many healthy ones are screened; precision divides by all "
+           "children only, so it does not care how many healthy ones are X-rayed; precision divides by all "
            "alarms, and with more healthy children the false alarms grow while the true ones shrink")
     return outcome, why
 
 
-predict_then_measure("08.4", "Rare pneumonia: does precision or recall fall?",
+predict_then_measure("08.1", "Rare pneumonia: does precision or recall fall?",
                      ("precision", "recall", "about the same"), _read_prevalence)
+
+
+def _read_calibration(measured):
+    """Is the test ECE after temperature scaling close to the validation ECE (``{"valid": (raw, scaled),
+    "test": (raw, scaled)}``)? "Far above": more than twice the validation ECE and more than 0.02 above it."""
+    v1, (t0, t1) = measured["valid"][1], measured["test"]
+    outcome = "far above" if (t1 - v1 > 0.02 and t1 > 2 * v1) else "close"
+    moved = "fell" if t1 < t0 else ("rose" if t1 > t0 else "did not move")
+    why = (f"the test ECE {moved} from {t0:.3f} to {t1:.3f}, against {v1:.3f} on validation. One temperature "
+           "fitted on validation can only correct a miscalibration that the validation X-rays show; the test "
+           "X-rays are harder, and the model's confidence does not know it")
+    return outcome, why
+
+
+predict_then_measure("08.2", "Temperature scaling on another population", ("close", "far above"),
+                     _read_calibration)
+
+
+@exercise("08.5", "Find the bug: a recall requirement met on the test set")
+def _threshold_on_test(answer, c):
+    got = str(answer).strip().lower()
+    if got not in ("a", "b", "c", "d"):
+        c.fail(f"expected one letter, 'a' to 'd'; got {answer!r}")
+        return "answer with the letter of the option you chose, e.g. 'a'"
+    if c.expect(got == "b", "b: the threshold was chosen on the test set, so the test recall reaches 0.95 by "
+                            "construction; only a threshold chosen on validation gives a test result",
+                f"{got!r} is not the bug"):
+        return ""
+    hints = {"a": "0.5 is only a default; a recall requirement needs its own threshold. Ask instead which "
+                  "data chose the threshold",
+             "c": "for_recall returns the highest threshold that reaches the recall (see section 3). Ask instead "
+                  "which data chose the threshold",
+             "d": "the requirement is a recall; the metric is the right one. Ask instead which data chose the "
+                  "threshold"}
+    return hints[got]
