@@ -1,19 +1,15 @@
 """Solutions to the exercises of notebook 09 (try them yourself first)."""
-import numpy as np
 
+# 09.2 and 09.4: example measurements (your notebook's numbers differ)
+AUC_AT_HARSH = {"class weights": (-0.5, -1.4, 0.4), "oversampling": (-0.9, -2.0, 0.1),
+                "undersampling": (-2.8, -4.2, -1.3), "focal loss": (-0.3, -0.6, 0.1)}
+RARE = {"accuracy": (0.88, 0.91), "pneumonia recall": (0.99, 0.76)}
 
-def weights():
-    counts = np.array([900, 90, 10])
-    w = 1 / counts
-    return (w / w.mean()).tolist()
-
-
-# 09.4: an example measurement (your notebook's numbers differ): accuracy barely moves, pneumonia recall falls
-RARE = {"accuracy": (0.86, 0.95), "pneumonia recall": (0.97, 0.45)}
-
-SOLUTIONS = {"09.1": lambda: 2000 / 2100, "09.2": weights, "09.3": lambda: 1 / (1 - 0.9) ** 2,
+SOLUTIONS = {"09.1": lambda: 2000 / 2500,
+             "09.2": lambda: {"prediction": "undersampling", "measured": AUC_AT_HARSH},
+             "09.3": lambda: 2,
              "09.4": lambda: {"prediction": "pneumonia recall", "measured": RARE}}
 WRONG = {"09.1": (lambda: 0.5, "balanced"),
-         "09.2": (lambda: (1 / np.array([900, 90, 10])).tolist(), "mean"),
-         "09.3": (lambda: 10.0, "squared"),
+         "09.2": (lambda: {"prediction": "focal loss", "measured": AUC_AT_HARSH}, "throws"),
+         "09.3": (lambda: 3, "threshold"),
          "09.4": (lambda: {"prediction": "accuracy", "measured": RARE}, "hides")}

@@ -1,8 +1,6 @@
 """Checkers for notebook 09 (class imbalance)."""
 from __future__ import annotations
 
-import numpy as np
-
 from clskit.exercises import exercise, predict_then_measure
 
 
@@ -19,45 +17,51 @@ def _majority(answer, c):
     v = _number(answer, c)
     if v is None:
         return "answer with one number between 0 and 1"
-    want = 2000 / 2100  # 2,000 normal and 100 rare images
-    if c.expect(abs(v - want) < 1e-3, f"{want:.4f}: the share of the majority class",
+    want = 2000 / 2500  # 2,000 normal and 500 pneumonia X-rays
+    if c.expect(abs(v - want) < 1e-3, f"{want:.3f}: the share of the majority class",
                 f"{v} is not the accuracy of always predicting the majority class"):
         return ""
     if abs(v - 0.5) < 1e-6:
         return "0.5 is its balanced accuracy; plain accuracy counts every correct image, and every majority image is correct"
+    if abs(v - 2000 / 500) < 1e-3 or abs(v - 0.25) < 1e-3:
+        return "that is a ratio of the two classes; accuracy divides the correct images by all images"
     return "every majority image is classified correctly and every rare one wrongly: accuracy = majority / total"
 
 
-@exercise("09.2", "Inverse-frequency class weights")
-def _weights(answer, c):
-    counts = np.array([900, 90, 10])
-    want = (1 / counts) / (1 / counts).mean()
+REMEDIES = ("class weights", "oversampling", "undersampling", "focal loss")
+
+
+def _read_auc_drop(measured):
+    """Which trained remedy lowered test ROC AUC the most (``{remedy: (diff, low, high)}`` in points)."""
+    worst = min(measured, key=lambda r: measured[r][0])
+    diff, low, high = measured[worst]
+    clear = "its interval lies below 0" if high < 0 else "but its interval includes 0"
+    others = ", ".join(f"{r} {measured[r][0]:+.1f}" for r in measured if r != worst)
+    why = (f"{worst} changed ROC AUC by {diff:+.1f} pts (95% CI {low:+.1f} to {high:+.1f}; {clear}); the others: "
+           f"{others} pts. Weights, resampling with repeats and focal loss change how much each training image "
+           "counts, while undersampling throws most of the common images away, and fewer images teach a worse ranking")
+    return worst, why
+
+
+predict_then_measure("09.2", "Which remedy costs ranking quality?", REMEDIES, _read_auc_drop)
+
+
+@exercise("09.3", "Find the bug: a threshold-moving score that is too good")
+def _leak(answer, c):
     try:
-        got = np.asarray(answer, dtype=float).ravel()
+        line = int(answer)
     except (TypeError, ValueError):
-        c.fail(f"expected three numbers; got {answer!r}")
-        return "answer with a list of three weights, one per class"
-    if got.shape != (3,):
-        c.fail(f"expected three weights (one per class); got {got.size}")
-        return "answer with a list of three weights, one per class"
-    if c.expect(np.allclose(got, want, rtol=1e-3), "the weights are 1/count, scaled to mean 1",
-                f"{np.round(got, 4).tolist()} are not the expected weights"):
+        c.fail(f"expected a line number; got {answer!r}")
+        return "answer with the number of the line that is wrong (1 to 4)"
+    if c.expect(line == 2, "line 2: the threshold is chosen on the test images that then score it",
+                f"line {line} is not the bug"):
         return ""
-    if np.allclose(got / got.mean(), want, rtol=1e-3):
-        return "the ratios are right; now divide by their mean so the weights average 1"
-    return "weight_k = (1 / count_k) divided by the mean of all (1 / count); compare clskit.class_weights"
-
-
-@exercise("09.3", "How much focal loss shrinks an easy example")
-def _focal(answer, c):
-    v = _number(answer, c)
-    if v is None:
-        return "answer with one number"
-    want = 1 / (1 - 0.9) ** 2  # cross-entropy / focal = 1 / (1 - p_t)^gamma
-    if c.expect(abs(v - want) < 0.5, f"{want:.0f} times smaller: (1 - 0.9)^2 = 0.01",
-                f"{v} is not the ratio between cross-entropy and focal loss at p_t = 0.9, gamma = 2"):
-        return ""
-    return "focal loss = (1 - p_t)^gamma * cross-entropy; with gamma = 2 the factor is squared, so the ratio is 1 / (1 - p_t)^2"
+    hints = {1: "line 1 only reads the setting's share of pneumonia, which is known before any test image is seen",
+             3: "scoring on the test set is right: the final number belongs there, measured once. Where did the "
+                "threshold that line 3 uses come from?",
+             4: "line 4 only prints. Which line lets the test set influence a choice made before the exam?"}
+    return hints.get(line, "read each line and ask: which data does it use, and should the test set be involved "
+                           "in choosing the threshold?")
 
 
 def _read_rare_pneumonia(measured):
