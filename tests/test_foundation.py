@@ -266,6 +266,27 @@ def test_runner_stores_a_large_photo_figure_as_a_jpeg_and_keeps_a_plot_png():
     assert model["state"]["format"] == "jpeg" and len(model["buffers"][0]["data"]) < len(photo) / 2
 
 
+def test_runner_keeps_one_html_copy_and_drops_empty_displays():
+    import nbformat
+
+    from tools.notebooks import _clean
+
+    table = "<div><table class=\"fastprogress\"><tr><td>0</td></tr></table></div>"
+    cell = nbformat.v4.new_code_cell("learn.fit(1)")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": "<div></div>", "text/markdown": "```html\n<div></div>\n```",
+                                                     "text/plain": "<div></div>"}),
+        nbformat.v4.new_output("display_data", data={"text/html": "", "text/plain": "<IPython.core.display.HTML object>"}),
+        nbformat.v4.new_output("display_data", data={"text/html": table, "text/markdown": f"```html\n{table}\n```",
+                                                     "text/plain": table}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "**bold**", "text/plain": "bold"}),
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    _clean(nb)
+    assert [sorted(o["data"]) for o in nb.cells[0].outputs] == [["text/html", "text/plain"], ["text/markdown", "text/plain"]]
+
+
 def test_every_notebook_is_listed_in_the_course_map():
     names = [p.name for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
     course_map = (ROOT / "notebooks" / "README.md").read_text()

@@ -89,6 +89,9 @@ def _clean(nb) -> None:
             view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
             if view is not None and view.get("model_id") not in state:
                 continue
+            if _is_empty_html(out):
+                continue
+            _drop_markdown_copy(out)
             _lighten(out)   # nbval does not compare images, so a checked cell may hold a JPEG too
             kept.append(out)
         cell.outputs = kept
@@ -115,6 +118,29 @@ def _lighten(output) -> None:
     meta = output.get("metadata", {})
     if "image/png" in meta:
         meta[f"image/{fmt}"] = meta.pop("image/png")
+
+
+_EMPTY_HTML = re.compile(r"^\s*(<div>\s*</div>)?\s*$")
+
+
+def _is_empty_html(out) -> bool:
+    """A display that shows nothing: a progress bar cleared to ``""`` or ``<div></div>`` (fastprogress does
+    this after every ``get_preds``). Stored, it is an empty box on the course website."""
+    data = out.get("data", {})
+    html = data.get("text/html")
+    if html is None or set(data) - {"text/html", "text/markdown", "text/plain"}:
+        return False
+    return bool(_EMPTY_HTML.match("".join(html) if isinstance(html, list) else html))
+
+
+def _drop_markdown_copy(out) -> None:
+    """fastprogress (through fasthtml) stores its HTML table twice, also as ``text/markdown`` holding the same
+    HTML in a code fence; a front end that prefers markdown shows raw HTML. Keep the HTML only."""
+    data = out.get("data", {})
+    md = data.get("text/markdown")
+    if "text/html" in data and md is not None:
+        if ("".join(md) if isinstance(md, list) else md).lstrip().startswith("```html"):
+            del data["text/markdown"]
 
 
 def _prune_widget_state(nb, state: dict) -> None:
