@@ -50,7 +50,7 @@ _EXPORTS = {
     "wilson_interval": "stats", "spread": "stats", "paired_difference": "stats", "claim": "exercises.claims",
     "check": "exercises",
     # interpretability and efficiency
-    "GradCAM": "interpret", "CAMS": "interpret",
+    "GradCAM": "interpret",
     "rollout_map": "interpret", "explain": "interpret", "show_cam_grid": "interpret.camgrid",
     "DistillationCB": "lessons.efficiency", "distillation_loss": "lessons.efficiency", "quantize_dynamic": "lessons.efficiency",
     "quantize_static": "lessons.efficiency", "prune_unstructured": "lessons.efficiency", "prune_channels": "lessons.efficiency",

@@ -1,7 +1,43 @@
-"""Exercises of notebook 11 (interpretability): Grad-CAM on numbers, saliency and rollout by hand, a deletion test."""
+"""Exercises of notebook 11 (interpretability): two predictions (which map finds a planted cue; which map survives
+model randomisation), Grad-CAM on numbers and saliency by hand."""
 from __future__ import annotations
 
 from clskit.exercises import exercise, predict_then_measure
+
+
+def _read_pointing(measured) -> tuple[str, str]:
+    """Which map's peak lands on the marker more often (pointing game, share of the 400 new images)."""
+    gc, sal = float(measured["Grad-CAM"]), float(measured["saliency"])
+    outcome = "saliency" if sal - gc > 0.1 else "Grad-CAM" if gc - sal > 0.1 else "about the same"
+    why = (f"the hottest pixel lies on the marker corner for {gc:.0%} of the images with Grad-CAM on the last block "
+           f"and for {sal:.0%} with saliency")
+    if outcome == "saliency":
+        why += ("; the receptive field of every cell of the last block is the whole 32-pixel image, so its 8x8 map "
+                "cannot say where in the image the evidence came from, while the pixel gradient can")
+    return outcome, why
+
+
+predict_then_measure("11.1", "Which map finds a 4x4 cue: Grad-CAM on the last block, or saliency?",
+                     ("Grad-CAM", "about the same", "saliency"), _read_pointing)
+
+RESEMBLES = 0.15   # a mean rank correlation above this counts as "still resembles the trained model's map"
+
+
+def _read_randomised(measured) -> tuple[str, str]:
+    """Which map still resembles the trained model's map once every weight is re-initialised."""
+    gc, sal = float(measured["Grad-CAM"]), float(measured["saliency"])
+    still = [name for name, r in (("Grad-CAM", gc), ("saliency", sal)) if r > RESEMBLES]
+    outcome = {0: "neither", 2: "both"}.get(len(still), still[0])
+    why = (f"with every weight random, the mean rank correlation with the trained model's map is {gc:.2f} for "
+           f"Grad-CAM and {sal:.2f} for saliency (above {RESEMBLES} counts as still resembling it)")
+    if outcome == "saliency":
+        why += ("; part of a gradient map is a picture of the image (its edges), which survives any weights, so "
+                "only the rest of it explains the model")
+    return outcome, why
+
+
+predict_then_measure("11.2", "Model randomisation: which map survives random weights?",
+                     ("Grad-CAM", "saliency", "both", "neither"), _read_randomised)
 
 
 def _cam_example():
@@ -12,7 +48,7 @@ def _cam_example():
     return a, da
 
 
-@exercise("11.1", "Grad-CAM on a tiny example")
+@exercise("11.3", "Grad-CAM on a tiny example")
 def _(answer, c):
     import torch
 
@@ -42,7 +78,7 @@ def _tiny_model():
     return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Tanh(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3)).eval()
 
 
-@exercise("11.2", "Saliency by hand")
+@exercise("11.4", "Saliency by hand")
 def _(answer, c):
     import torch
 
@@ -58,41 +94,3 @@ def _(answer, c):
     if torch.allclose(got, g[0].amax(0), atol=1e-6):
         return "take the absolute value of the gradient before the max over channels"
     return "x = image[None].clone().requires_grad_(True); g = torch.autograd.grad(model(x)[0, c], x)[0]; g[0].abs().amax(0)"
-
-
-@exercise("11.3", "Attention rollout by hand")
-def _(answer, c):
-    import torch
-
-    from clskit.interpret import attention_rollout
-
-    gen = torch.Generator().manual_seed(0)
-    atts = [torch.softmax(torch.randn(2, 3, 5, 5, generator=gen) * 2, -1) for _ in range(3)]
-    expected = attention_rollout(atts)
-    got = torch.as_tensor(answer([a.clone() for a in atts])).float()
-    if not c.expect(tuple(got.shape) == (2, 5, 5), "the shape is (B, T, T)", f"the shape is {tuple(got.shape)}"):
-        return "average over the heads (dim 1) so each block gives (B, T, T)"
-    c.expect(torch.allclose(got, expected, atol=1e-5), "the rollout is right", "the rollout differs from the reference")
-    if torch.allclose(got, attention_rollout(atts, residual=False), atol=1e-5):
-        return "add the identity for the residual connection before renormalizing"
-    reverse = attention_rollout(atts[::-1])
-    if torch.allclose(got, reverse, atol=1e-5):
-        return "multiply in order: R = A_3' @ A_2' @ A_1' (later blocks on the left)"
-    return "for each block: a = att.mean(1) + I; a = a / a.sum(-1, keepdim=True); R = a @ R"
-
-
-def _read_deletion(measured) -> tuple[str, str]:
-    """Which greying hurt the true class more: the 5 hottest Grad-CAM cells or 5 random ones (mean drops)."""
-    hot, rnd = float(measured["hottest cells"]), float(measured["random cells"])
-    outcome = "hottest cells" if hot - rnd > 0.05 else "random cells" if rnd - hot > 0.05 else "about the same"
-    why = (f"greying the 5 hottest Grad-CAM cells lowered the true class's probability by {hot:.2f} on average, "
-           f"5 random cells of the same area by {rnd:.2f}")
-    if outcome == "hottest cells":
-        why += "; the map points at pixels the network needs, which is what a faithful explanation should do"
-    elif outcome == "about the same":
-        why += "; the map is no better than chance at finding the pixels the network needs here"
-    return outcome, why
-
-
-predict_then_measure("11.4", "Deletion test: does the heat map point at what matters?",
-                     ("hottest cells", "about the same", "random cells"), _read_deletion)
