@@ -88,9 +88,9 @@ def group_hits(logits, targets, groups=IMAGENETTE_GROUPS) -> np.ndarray:
     return np.array([float(p in groups[t][1]) for p, t in zip(top1, targets)])
 
 
-def _kept(ref: np.ndarray, now: np.ndarray, chance: float) -> np.ndarray:
-    """Share of the reference accuracy's margin over chance left now; rows of ``ref``/``now`` are resamples."""
-    return (now.mean(-1) - chance) / (ref.mean(-1) - chance)
+def _kept(ref_mean, now_mean, chance: float):
+    """Share of the reference accuracy's margin over chance left now (accuracies, or arrays of them)."""
+    return (now_mean - chance) / (ref_mean - chance)
 
 
 def retention_difference(coarse_ref, coarse, fine_ref, fine, *, coarse_chance: float, fine_chance: float,
@@ -124,13 +124,17 @@ def retention_difference(coarse_ref, coarse, fine_ref, fine, *, coarse_chance: f
         if ref.mean() <= chance:
             raise ValueError(f"the {name} reference accuracy {ref.mean():.3f} is not above its chance level "
                              f"{chance}: there is no margin to keep")
-    diff = float(_kept(arrays[0], arrays[1], coarse_chance) - _kept(arrays[2], arrays[3], fine_chance))
+    stacked = np.stack(arrays)                                              # (4, n)
+
+    def difference(means):   # means: (4, ...) accuracies of coarse_ref, coarse, fine_ref, fine
+        return _kept(means[0], means[1], coarse_chance) - _kept(means[2], means[3], fine_chance)
+
+    diff = float(difference(stacked.mean(1)))
     rng = np.random.default_rng(seed)
     boot = []
     for start in range(0, n_resamples, 1000):   # 1000 resamples at a time keeps memory small
         idx = rng.integers(0, n, size=(min(1000, n_resamples - start), n))
-        cr, c, fr, f = (a[idx] for a in arrays)
-        boot.append(_kept(cr, c, coarse_chance) - _kept(fr, f, fine_chance))
+        boot.append(difference(stacked[:, idx].mean(-1)))
     boot = np.concatenate(boot)
     boot = boot[np.isfinite(boot)]   # a resample whose reference sits exactly at chance has no retention
     tail = 100 * (1 - confidence) / 2
