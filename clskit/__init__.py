@@ -61,8 +61,8 @@ _EXPORTS = {
     "per_class_indices": "lessons.transfer", "freeze_body": "lessons.transfer", "set_frozen_bn_eval": "lessons.transfer",
     "discriminative_param_groups": "lessons.transfer", "evaluate_episodes": "lessons.fewshot",
     "adapt_bn": "lessons.shift", "blend_bn": "lessons.shift", "corrupt_dataset": "lessons.shift",
-    "IMAGENET_DOGS": "lessons.finegrained", "imagenet_logits": "lessons.finegrained", "in_group_accuracy": "lessons.finegrained",
-    "accuracy_among": "lessons.finegrained",
+    "IMAGENETTE_GROUPS": "lessons.finegrained", "imagenet_logits": "lessons.finegrained", "group_hits": "lessons.finegrained",
+    "retention_difference": "lessons.finegrained",
     "Predictor": "inference.predict", "export_model": "inference.predict",
     "LiveCurvesCallback": "lessons.fastai_interop", "fastai_preds": "lessons.fastai_interop",
     # widgets (ipywidgets is imported when one is built)

@@ -6,22 +6,23 @@ import numpy as np
 from clskit.exercises import exercise, predict_then_measure
 
 
-def _retention(accs, chance: float) -> float:
-    """Share of the full-resolution accuracy above chance that is left at the lowest resolution."""
-    a = [float(v) for v in accs]
-    return (a[-1] - chance) / max(a[0] - chance, 1e-9)
+def _verdict(m, a: str, b: str) -> str:
+    """Which arm keeps more of its margin: ``a`` if the paired interval of (a - b) lies above 0, ``b`` if below."""
+    if m["low"] > 0:
+        return a
+    if m["high"] < 0:
+        return b
+    return "about the same"
 
 
 def _read_faster(m):
-    fine, coarse = _retention(m["fine"], m["fine_chance"]), _retention(m["coarse"], m["coarse_chance"])
-    why = (f"from {m['sizes'][0]} to {m['sizes'][-1]} px the exact 1000-class accuracy keeps {fine:.0%} of its "
-           f"margin over chance, the 10-way decision {coarse:.0%}")
-    if abs(fine - coarse) < 0.05:
-        return "about the same", why
-    return ("fine-grained" if fine < coarse else "coarse"), why
+    why = (f"at {m['size']} px the exact class keeps {m['fine_kept']:.0%} of its margin over chance and the "
+           f"WordNet group {m['coarse_kept']:.0%} (group - exact: 95% interval {m['low']:+.1f} to {m['high']:+.1f} pts)")
+    faster = {"coarse-keeps-more": "fine-grained", "fine-keeps-more": "coarse", "about the same": "about the same"}
+    return faster[_verdict(m, "coarse-keeps-more", "fine-keeps-more")], why
 
 
-predict_then_measure("15.1", "Which falls faster when the resolution drops?",
+predict_then_measure("15.1", "Which credit loses its margin faster when the resolution drops?",
                      ("fine-grained", "coarse", "about the same"), _read_faster)
 
 
@@ -60,3 +61,15 @@ def _topk(fn, c):
             return "a row counts when its target is one of the k columns with the largest scores"
     c.ok("your top-1, top-3 and top-5 accuracies match scikit-learn's top_k_accuracy_score")
     return ""
+
+
+def _read_10way(m):
+    why = (f"at {m['size']} px the 10-way decision keeps {m['ten_way_kept']:.0%} of its margin over chance and the "
+           f"group credit {m['group_kept']:.0%} (10-way - group: 95% interval {m['low']:+.1f} to {m['high']:+.1f} pts); "
+           "both are coarse, but the 10-way argmax chooses among 10 classes instead of 1000, and a noisy argmax "
+           "over fewer alternatives keeps more right answers")
+    return _verdict(m, "10-way", "group"), why
+
+
+predict_then_measure("15.4", "Two coarse decisions: fewer alternatives, or a lenient credit?",
+                     ("10-way", "group", "about the same"), _read_10way)
