@@ -133,21 +133,20 @@ def to_numpy(a) -> np.ndarray:
     return np.asarray(a)
 
 
-def record_result(name: str, value: float, fmt: str = "{:.4f}") -> float:
-    """Print a headline figure of a lesson, and log it for the course benchmark.
+def record_result(name: str, value: float) -> float:
+    """Log a headline figure of a lesson for the course benchmark; silent, so a lesson shows no plumbing.
 
     When the environment variable ``CLSKIT_RESULTS_FILE`` names a file (the benchmark sets it),
-    a JSON line ``{"name": ..., "value": ...}`` is appended to it; otherwise nothing is written.
+    a JSON line ``{"name": ..., "value": ...}`` is appended to it; otherwise nothing is written. The
+    value is returned, so the lesson can use it.
 
     Example:
         >>> record_result("demo_accuracy", 0.5)
-        demo_accuracy: 0.5000
         0.5
     """
     import json
 
     value = float(value)
-    print(f"{name}: {fmt.format(value)}")
     path = os.environ.get("CLSKIT_RESULTS_FILE")
     if path:
         with open(path, "a") as f:
