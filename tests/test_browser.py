@@ -68,7 +68,8 @@ def test_welcome_runs_top_to_bottom_in_the_browser(lab, page):
     screenshot(page, "00_welcome_end")
     assert not problems, problems
     text = page.inner_text(".jp-Notebook")
-    assert "00_digits_test_accuracy: 0.9" in text
+    # outputs of an early and of one of the last experiments: every cell ran, in the browser's kernel
+    assert "of 270 test images correct" in text and "trained on shifted digits, test shifted 1 px:" in text
     # the final static training-curve figure and the other plots are images on the page
     assert page.locator(".jp-RenderedImage img").count() >= 4
 
