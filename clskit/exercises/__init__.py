@@ -74,6 +74,14 @@ class Check:
         (self.ok if cond else self.fail)(ok_msg if cond else fail_msg)
         return bool(cond)
 
+    def number(self, answer) -> float | None:
+        """``answer`` as a float, or ``None`` after noting that a number was expected."""
+        try:
+            return float(answer)
+        except (TypeError, ValueError):
+            self.fail(f"expected a number; got {answer!r}")
+            return None
+
     def result(self, hint: str = "") -> Feedback:
         return Feedback(self.id, not self.wrong, self.right, self.wrong, hint)
 

@@ -4,17 +4,9 @@ from __future__ import annotations
 from clskit.exercises import exercise, predict_then_measure
 
 
-def _number(answer, c) -> float | None:
-    try:
-        return float(answer)
-    except (TypeError, ValueError):
-        c.fail(f"expected a number; got {answer!r}")
-        return None
-
-
 @exercise("09.1", "The always-majority trap")
 def _majority(answer, c):
-    v = _number(answer, c)
+    v = c.number(answer)
     if v is None:
         return "answer with one number between 0 and 1"
     want = 2000 / 2500  # 2,000 normal and 500 pneumonia X-rays

@@ -10,17 +10,9 @@ TARGETS = np.array([[1, 1, 0], [1, 0, 1], [0, 0, 1]])
 PROBS = np.array([[0.9, 0.6, 0.2], [0.7, 0.4, 0.3], [0.2, 0.1, 0.8]])
 
 
-def _number(answer, c) -> float | None:
-    try:
-        return float(answer)
-    except (TypeError, ValueError):
-        c.fail(f"expected a number; got {answer!r}")
-        return None
-
-
 @exercise("10.1", "Hamming loss by hand")
 def _hamming(answer, c):
-    v = _number(answer, c)
+    v = c.number(answer)
     if v is None:
         return "answer with one number between 0 and 1"
     want = float(((PROBS >= 0.5) != TARGETS).mean())

@@ -51,7 +51,9 @@ predict_then_measure("12.2", "Which repair of a pruned network wins back more ac
 
 @exercise("12.3", "Channel pruning arithmetic")
 def _(answer, c):
-    value = float(answer)
+    value = c.number(answer)
+    if value is None:
+        return "answer with one number: how many times fewer weights"
     before = 3 * 64 * 9 + 64 * 128 * 9 + 128 * 128 * 9
     after = 3 * 32 * 9 + 32 * 64 * 9 + 64 * 64 * 9
     factor = before / after                                   # 3.97
