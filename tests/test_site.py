@@ -82,12 +82,13 @@ def test_every_page_loads_its_images_and_links_with_no_console_error(site, brows
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
+    page.on("requestfailed", lambda req: errors.append(f"request failed ({req.failure}): {req.url}"))
     page.on("response", lambda resp: errors.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name in _pages(out):
         errors.clear()
-        page.goto(base + name, wait_until="load")
+        # "networkidle": the page's late requests (the favicon) finish before the next page would abort them
+        page.goto(base + name, wait_until="networkidle")
         if name == "index.html":  # sends the reader on to the landing page
             page.wait_for_url("**/README.html")
             continue
