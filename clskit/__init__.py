@@ -33,7 +33,7 @@ _EXPORTS = {
     "model_size_mb": "models.measure", "load_model_cards": "models.cards", "cards_table": "models.cards",
     "plot_cards": "models.cards", "preprocess_for": "models.pretrained", "Preprocess": "models.pretrained",
     "imagenet_classes": "models.pretrained", "decode_predictions": "models.pretrained",
-    "feature_maps": "models.features", "plot_feature_maps": "models.features", "plot_filters": "models.features",
+    "feature_maps": "models.features", "plot_filters": "models.features",
     "describe_layers": "models.features", "conv_layer_names": "models.features", "pooled_features": "models.features",
     "cls_attention": "models.features", "tile": "models.features",
     # training
