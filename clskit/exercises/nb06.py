@@ -1,8 +1,6 @@
 """Checkers for notebook 06 (augmentation)."""
 from __future__ import annotations
 
-import numpy as np
-
 from clskit.exercises import exercise, predict_then_measure
 
 
@@ -30,22 +28,11 @@ def _flip(fn, c):
     return "draw one random number for each image (torch.rand(len(x)) < 0.5), not one for the whole batch"
 
 
-@exercise("06.2", "The target of a MixUp pair")
-def _mix_target(target, c):
-    want = np.array([0.7, 0.0, 0.3])
-    got = np.asarray(target, dtype=np.float64).reshape(-1)
-    if got.shape == (3,) and np.allclose(got, want, atol=1e-6):
-        c.ok("0.7 of class 0 and 0.3 of class 2: the labels mix with the same lam as the pixels")
-        return ""
-    c.fail(f"{got.tolist()} is not the mixed target")
-    return "mixed target = lam * one_hot(0) + (1 - lam) * one_hot(2) with lam = 0.7 and 3 classes"
-
-
 SAFE_FOR_DIGITS = {"small rotation", "brightness", "small shift"}
 ALL_AUGS = {"horizontal flip", "small rotation", "rotation by 180 degrees", "brightness", "small shift"}
 
 
-@exercise("06.3", "Augmentations that keep a digit's label")
+@exercise("06.2", "Augmentations that keep a digit's label")
 def _safe(answer, c):
     got = {str(a).strip().lower() for a in answer} if isinstance(answer, (set, list, tuple)) else set()
     unknown = got - ALL_AUGS
@@ -60,15 +47,50 @@ def _safe(answer, c):
     return "augment only with changes that keep the class: ask whether a 6 still reads as a 6 afterwards"
 
 
-def _read_probe(measured):
-    """``measured = {"originals": [val accuracies], "originals + augmented copies": [val accuracies]}`` per seed."""
-    from clskit.stats import spread
+@exercise("06.3", "Find the bug in a MixUp")
+def _mixup(fn, c):
+    import torch
 
-    orig, both = spread(measured["originals"]), spread(measured["originals + augmented copies"])
-    outcome = "help" if both.clearly_above(orig) else "hurt" if orig.clearly_above(both) else "no clear difference"
-    why = (f"the probe scored {orig.mean:.3f} ± {orig.std:.3f} on originals and {both.mean:.3f} ± {both.std:.3f} with "
-           "augmented copies; the pretrained backbone was trained with flips, crops and colour jitter, so its embeddings "
-           "barely change under them and the copies add little that is new")
+    if not callable(fn):
+        c.fail(f"expected a function my_mixup(x, y, lam, num_classes); got {type(fn).__name__}")
+        return "define `def my_mixup(x, y, lam, num_classes): ...` and pass the function itself"
+    torch.manual_seed(0)
+    x, y, lam, k = torch.rand(64, 3, 4, 4), torch.randint(0, 5, (64,)), 0.7, 5
+    out = fn(x.clone(), y.clone(), lam, k)
+    if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(t, torch.Tensor) for t in out)):
+        c.fail("my_mixup must return two tensors: the mixed images and the mixed targets")
+        return "return x_mixed, y_mixed"
+    xm, ym = out
+    if xm.shape != x.shape or tuple(ym.shape) != (len(x), k):
+        c.fail(f"shapes {tuple(xm.shape)} and {tuple(ym.shape)}; expected {tuple(x.shape)} and {(len(x), k)}")
+        return "keep the images' shape; the targets are one row of class probabilities per image"
+    # the pixels say who each image's partner j is: x_mixed[i] = lam * x[i] + (1 - lam) * x[j]
+    partner_pixels = (xm - lam * x) / (1 - lam)
+    dist = torch.cdist(partner_pixels.flatten(1), x.flatten(1), compute_mode="donot_use_mm_for_euclid_dist")
+    best, partner = dist.min(1)
+    if not c.expect(bool((best < 1e-3).all()), "every image is lam * itself + (1 - lam) * one partner image",
+                    "some images are not lam * the image + (1 - lam) * another image of the batch"):
+        return "keep the image mixing as it was: lam * x + (1 - lam) * x[perm]"
+    c.expect(float((partner != torch.arange(len(x))).float().mean()) > 0.5, "the partners are shuffled",
+             "most images are mixed with themselves: shuffle the partners")
+    one_hot = torch.nn.functional.one_hot(y, k).float()
+    want = lam * one_hot + (1 - lam) * one_hot[partner]
+    agree = (ym - want).abs().amax(1) < 1e-5
+    c.expect(bool(agree.all()), "each target mixes the labels of the same two images as its pixels, with the same lam",
+             f"{int((~agree).sum())} of {len(x)} targets mix a different partner's label than the pixels do")
+    return ("one permutation, drawn once and used for the images and the labels: the second randperm gave each "
+            "image a partner for its label that is not the partner in its pixels")
+
+
+def _read_probe(measured):
+    """``measured = {"originals": per-image 1/0, "originals + augmented copies": per-image 1/0}``, each the
+    mean over seeds, on the same validation photos in the same order."""
+    from clskit.stats import paired_difference
+
+    d = paired_difference(measured["originals + augmented copies"], measured["originals"], over="images")
+    outcome = {"better": "help", "worse": "hurt"}.get(d.verdict, "no clear difference")
+    why = (f"copies minus originals only: {d}; the next cells measure how far a copy's embedding lies from its "
+           "original's")
     return outcome, why
 
 
