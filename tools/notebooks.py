@@ -64,7 +64,7 @@ class _MemorySampler(threading.Thread):
         return self.peak / 2**20
 
 
-_CHECK_CALL = re.compile(r"^\s*(clskit\.exercises\.)?check\(", re.M)
+_CHECK_CALL = re.compile(r"^\s*(clskit\.(exercises\.)?)?check\(", re.M)
 
 
 def is_exercise_check(source: str) -> bool:
