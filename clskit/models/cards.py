@@ -23,8 +23,9 @@ COLUMNS = {
     "name": "model",
     "family": "architecture family",
     "year": "year of the paper",
+    "input_size": "side of the square input image the model was measured at (pixels)",
     "params_m": "parameters (millions)",
-    "gflops": "GFLOPs per 224x224 image (multiply-adds count 2)",
+    "gflops": "GFLOPs per image at its input size (multiply-adds count 2)",
     "latency_b1_ms": "CPU latency at batch 1 (ms per image)",
     "latency_b32_ms": "CPU latency at batch 32 (ms per image)",
     "top1": "published ImageNet-1k top-1 accuracy (%)",
@@ -78,7 +79,7 @@ def cards_table(cards: dict | list[dict], columns: list[str] | None = None):
     import pandas as pd
 
     rows = cards["models"] if isinstance(cards, dict) else cards
-    columns = columns or list(COLUMNS)
+    columns = columns or [c for c in COLUMNS if any(c in r for r in rows)]      # cards without input_size: no column
     df = pd.DataFrame(rows)[columns].set_index("name")
     return df.round({"params_m": 1, "gflops": 2, "latency_b1_ms": 1, "latency_b32_ms": 1, "top1": 1})
 
@@ -104,7 +105,9 @@ def plot_cards(cards: dict | list[dict], x: str = "latency_b1_ms", names: list[s
     colours = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
     for r in rows:
         ax.scatter(r[x], r["top1"], color=colours[r["family"]], s=40)
-        ax.annotate(r["name"], (r[x], r["top1"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+        size = r.get("input_size", 224)
+        label = r["name"] if size == 224 else f"{r['name']} ({size} px)"     # compute and time grow with the pixels
+        ax.annotate(label, (r[x], r["top1"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel(COLUMNS[x] + " (log scale)")
     ax.set_ylabel(COLUMNS["top1"])
