@@ -9,6 +9,7 @@ VGG or ViT-B on a laptop CPU takes minutes, too long for a lesson).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -103,12 +104,24 @@ def plot_cards(cards: dict | list[dict], x: str = "latency_b1_ms", names: list[s
     ax = ax or plt.subplots(figsize=(6, 4))[1]
     families = sorted({r["family"] for r in rows})
     colours = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
-    for r in rows:
+    placed = []
+    for r in sorted(rows, key=lambda r: r[x]):
         ax.scatter(r[x], r["top1"], color=colours[r["family"]], s=40)
         size = r.get("input_size", 224)
         label = r["name"] if size == 224 else f"{r['name']} ({size} px)"     # compute and time grow with the pixels
-        ax.annotate(label, (r[x], r["top1"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+        # a label just right of a point would run into the label of a close neighbour on its left: put it below
+        crowded = any(abs(math.log10(r[x] / px)) < 0.3 and abs(r["top1"] - py) < 0.5 for px, py in placed)
+        ax.annotate(label, (r[x], r["top1"]), fontsize=8, xytext=(3, -11 if crowded else 3), textcoords="offset points")
+        placed.append((r[x], r["top1"]))
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
     ax.set_xscale("log")
+    if rows:                                  # plain-number ticks at 1-2-5 steps (10, 20, 50, ...), none crowded
+        lo, hi = min(r[x] for r in rows), max(r[x] for r in rows)
+        ticks = [m * 10.0 ** k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1) for m in (1, 2, 5)]
+        ax.xaxis.set_major_locator(FixedLocator([t for t in ticks if lo / 1.5 <= t <= hi * 1.5]))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(COLUMNS[x] + " (log scale)")
     ax.set_ylabel(COLUMNS["top1"])
     ax.grid(alpha=0.3)
