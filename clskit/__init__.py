@@ -34,7 +34,7 @@ _EXPORTS = {
     "plot_cards": "models.cards", "preprocess_for": "models.pretrained", "Preprocess": "models.pretrained",
     "imagenet_classes": "models.pretrained", "decode_predictions": "models.pretrained",
     "feature_maps": "models.features", "plot_filters": "models.features",
-    "describe_layers": "models.features", "conv_layer_names": "models.features", "pooled_features": "models.features",
+    "describe_layers": "models.features",
     "cls_attention": "models.features", "tile": "models.features",
     # training
     "Learner": "training.learner", "EarlyStoppingCB": "training.callbacks", "CheckpointCB": "training.callbacks",

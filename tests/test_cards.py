@@ -82,6 +82,17 @@ def test_table_and_plot():
         plot_cards(cards, x="top1")
 
 
+def test_input_size_is_a_column_and_labels_a_model_not_measured_at_224():
+    cards = _cards()
+    cards["models"][1]["input_size"] = 299
+    cards["models"][0]["input_size"] = cards["models"][2]["input_size"] = 224
+    assert cards_table(cards).loc["B", "input_size"] == 299
+    ax = plot_cards(cards, x="gflops")
+    assert sorted(t.get_text() for t in ax.texts) == ["A", "B (299 px)", "C"]
+    # gflops 0.6 to 35.1: plain-number ticks at 1-2-5 steps, no crowded minor labels
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "1", "2", "5", "10", "20", "50"]
+
+
 def test_model_picker_is_driven_from_python():
     from clskit.views.widgets.model_picker import ModelPicker
 

@@ -9,6 +9,7 @@ VGG or ViT-B on a laptop CPU takes minutes, too long for a lesson).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -23,8 +24,9 @@ COLUMNS = {
     "name": "model",
     "family": "architecture family",
     "year": "year of the paper",
+    "input_size": "side of the square input image the model was measured at (pixels)",
     "params_m": "parameters (millions)",
-    "gflops": "GFLOPs per 224x224 image (multiply-adds count 2)",
+    "gflops": "GFLOPs per image at its input size (multiply-adds count 2)",
     "latency_b1_ms": "CPU latency at batch 1 (ms per image)",
     "latency_b32_ms": "CPU latency at batch 32 (ms per image)",
     "top1": "published ImageNet-1k top-1 accuracy (%)",
@@ -78,7 +80,7 @@ def cards_table(cards: dict | list[dict], columns: list[str] | None = None):
     import pandas as pd
 
     rows = cards["models"] if isinstance(cards, dict) else cards
-    columns = columns or list(COLUMNS)
+    columns = columns or [c for c in COLUMNS if any(c in r for r in rows)]      # cards without input_size: no column
     df = pd.DataFrame(rows)[columns].set_index("name")
     return df.round({"params_m": 1, "gflops": 2, "latency_b1_ms": 1, "latency_b32_ms": 1, "top1": 1})
 
@@ -102,10 +104,24 @@ def plot_cards(cards: dict | list[dict], x: str = "latency_b1_ms", names: list[s
     ax = ax or plt.subplots(figsize=(6, 4))[1]
     families = sorted({r["family"] for r in rows})
     colours = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
-    for r in rows:
+    placed = []
+    for r in sorted(rows, key=lambda r: r[x]):
         ax.scatter(r[x], r["top1"], color=colours[r["family"]], s=40)
-        ax.annotate(r["name"], (r[x], r["top1"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+        size = r.get("input_size", 224)
+        label = r["name"] if size == 224 else f"{r['name']} ({size} px)"     # compute and time grow with the pixels
+        # a label just right of a point would run into the label of a close neighbour on its left: put it below
+        crowded = any(abs(math.log10(r[x] / px)) < 0.3 and abs(r["top1"] - py) < 0.5 for px, py in placed)
+        ax.annotate(label, (r[x], r["top1"]), fontsize=8, xytext=(3, -11 if crowded else 3), textcoords="offset points")
+        placed.append((r[x], r["top1"]))
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
     ax.set_xscale("log")
+    if rows:                                  # plain-number ticks at 1-2-5 steps (10, 20, 50, ...), none crowded
+        lo, hi = min(r[x] for r in rows), max(r[x] for r in rows)
+        ticks = [m * 10.0 ** k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1) for m in (1, 2, 5)]
+        ax.xaxis.set_major_locator(FixedLocator([t for t in ticks if lo / 1.5 <= t <= hi * 1.5]))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(COLUMNS[x] + " (log scale)")
     ax.set_ylabel(COLUMNS["top1"])
     ax.grid(alpha=0.3)
