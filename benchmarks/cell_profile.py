@@ -18,7 +18,10 @@ from nbclient import NotebookClient
 from tools.notebooks import _MemorySampler
 
 
-def profile(path: Path, timeout: int = 600) -> list[dict]:
+_TRIM = "import ctypes, gc; gc.collect(); ctypes.CDLL('libc.so.6').malloc_trim(0)"
+
+
+def profile(path: Path, timeout: int = 600, trim: bool = False) -> list[dict]:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
@@ -34,6 +37,8 @@ def profile(path: Path, timeout: int = 600) -> list[dict]:
             start_mb = sampler.peak / 2**20
             t0 = time.perf_counter()
             client.execute_cell(cell, i)
+            if trim:   # what the run would cost if freed memory went back to the system after each cell
+                client.execute_cell(nbformat.v4.new_code_cell(_TRIM), i)
             dt = time.perf_counter() - t0
             peak = sampler.stop()
             rows.append({"cell": i, "seconds": dt, "start_mb": start_mb, "peak_mb": peak,
@@ -45,9 +50,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebook", type=Path)
     ap.add_argument("--top", type=int, default=0, help="show only the N slowest cells")
+    ap.add_argument("--trim", action="store_true", help="return freed memory to the system after each cell (glibc)")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    rows = profile(args.notebook)
+    rows = profile(args.notebook, trim=args.trim)
     total = time.perf_counter() - t0
     shown = sorted(rows, key=lambda r: -r["seconds"])[: args.top] if args.top else rows
     print(f"{args.notebook.name}: {total:.1f} s with kernel start, peak {max(r['peak_mb'] for r in rows):.0f} MB")

@@ -1,6 +1,8 @@
 """Small shared helpers: the kit's training defaults, seeding, device choice, tensors to NumPy."""
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 import random
 
@@ -62,6 +64,30 @@ def check_seed(seed, arg: str = "seed") -> int:
             f" Pass {arg}={int(seed)}" if isinstance(seed, float) and seed.is_integer() else ""
         raise TypeError(f"{arg} must be a whole number such as 0 or 42; got {seed!r} (a {type(seed).__name__}).{hint}")
     return int(seed)
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(None).malloc_trim   # glibc only (Linux, Colab, Binder)
+    except (OSError, AttributeError):
+        return None
+
+
+def release_memory() -> None:
+    """Give the memory that freed tensors leave behind back to the operating system.
+
+    glibc's allocator keeps freed blocks for reuse, so a process that has just embedded or trained holds
+    100 MB or more it no longer uses (300 photos through EfficientNet-Lite0 at 160 px: about 110 MB); the
+    kit calls this at the end of each training run and prediction pass, so a notebook's memory stays near
+    what it really holds. Takes about a millisecond; does nothing where the C library is not glibc.
+
+    Example:
+        >>> release_memory()
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def default_device() -> torch.device:

@@ -30,7 +30,7 @@ import torch
 import torch.nn as nn
 
 from clskit import _lazy_submodules
-from clskit.utils import BATCHNORM_TYPES, as_float_images
+from clskit.utils import BATCHNORM_TYPES, as_float_images, release_memory
 
 # forward(model, x) -> output: what one batch goes through (default: the model itself)
 Forward = Callable[[nn.Module, torch.Tensor], object]
@@ -190,6 +190,7 @@ def predict_logits(model: nn.Module, data, transform: Callable | None = None, *,
             outs.append(out.float().cpu())
             if y is not None:
                 ys.append(torch.as_tensor(y).cpu())
+    release_memory()   # the activations' freed blocks go back to the system
     if not outs:
         raise ValueError("there are no images to predict on (an empty dataset or loader)")
     return torch.cat(outs), (torch.cat(ys) if ys else None)

@@ -25,7 +25,7 @@ from clskit.checks import FirstBatchCheckCB, check_dls, check_lr, resolve_device
 from clskit.training.distributed import AccelerateCB
 from clskit.inference import activation
 from clskit.metrics import resolve_metrics
-from clskit.utils import DEFAULTS, check_seed, seed_everything
+from clskit.utils import DEFAULTS, check_seed, release_memory, seed_everything
 
 
 class Learner:
@@ -186,6 +186,7 @@ class Learner:
                   f"{len(self.history)} finished epochs. Call fit again to continue.")
         finally:
             self.remove_cbs(extra)
+            release_memory()   # the freed activations and gradients go back to the system
         return self
 
     def make_optimizer(self, lr: float | None = None, param_groups: list[dict] | None = None):
