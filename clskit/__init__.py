@@ -25,6 +25,7 @@ _EXPORTS = {
     "split_indices": "datasets.splits", "show_images": "datasets", "class_count_table": "datasets",
     "plot_class_counts": "datasets", "find_leaks": "datasets", "WeightedSampler": "datasets",
     "load_image_folder": "datasets", "load_image_csv": "datasets", "data_path": "datasets",
+    "thumbnails": "datasets",
     "augment": "datasets.transforms", "Augment": "datasets.transforms", "MixUp": "datasets.transforms", "CutMix": "datasets.transforms",
     "PerSample": "datasets.transforms", "with_mixing": "datasets.transforms",
     # models

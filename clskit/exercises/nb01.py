@@ -1,37 +1,58 @@
 """Checkers for notebook 01 (images, labels and splits)."""
 from __future__ import annotations
 
-import numpy as np
 
 from clskit.exercises import exercise, predict_then_measure
 
 
-@exercise("01.1", "Softmax by hand")
-def _softmax(probs, c):
-    import torch
-
-    logits = torch.tensor([2.0, 1.0, 0.1])
-    want = torch.softmax(logits, 0).numpy()
-    got = np.asarray(probs, dtype=np.float64).reshape(-1)
-    if got.shape != (3,):
-        c.fail(f"expected 3 probabilities, one per class; got shape {got.shape}")
-        return "apply exp to each logit, then divide by the sum of the three"
-    if np.allclose(got, want, atol=1e-4):
-        c.ok(f"{np.round(got, 3).tolist()} matches torch.softmax, and it sums to 1")
-        return ""
-    c.fail(f"{np.round(got, 3).tolist()} is not the softmax of [2.0, 1.0, 0.1] (sum {got.sum():.3f})")
-    if np.allclose(got, 1 / (1 + np.exp(-logits.numpy())), atol=1e-4):
-        return "that is the sigmoid of each logit: it does not sum to 1. Softmax divides exp(z) by the sum of exp over all classes"
-    return "softmax(z)_k = exp(z_k) / sum_j exp(z_j): the probabilities must sum to 1"
+def _read_normalisation(m):
+    d = m["difference"]
+    said = (f"top-1 went from {m['own']:.1%} with the network's own 0.5/0.5 to {m['imagenet']:.1%} with ImageNet's "
+            f"mean/std ({d})")
+    if d.verdict == "worse":
+        return "falls clearly", (said + ": the weights were fitted to inputs in [-1, 1]; ImageNet's statistics stretch "
+                                 "them about 2.2 times, and every layer after the first sees values on a scale it "
+                                 "never trained on")
+    return "no clear fall", (said + ": on these photos the network tolerates the stretch; use the model's own "
+                             "preprocessing anyway, preprocess_for(model)")
 
 
-TASKS = {"chest x-ray: normal or abnormal": "binary",
+predict_then_measure("01.1", "Normalise with the wrong statistics", ("falls clearly", "no clear fall"),
+                     _read_normalisation)
+
+
+def _read_competition(m):
+    back, pairs = int(m["recovered"]), int(m["pairs"])
+    said = f"with the winning class taken out of the softmax, the other object came back above 0.5 in {back} of {pairs} collages"
+    if back > pairs / 2:
+        return "comes back", said + ": the softmax division alone was hiding it"
+    return "stays low", (said + ": its logit itself fell in the collage. The network, trained on photos with one "
+                         "label each, has learned to report one object; the softmax division is not what hides the other")
+
+
+predict_then_measure("01.2", "Take the winner out of the softmax", ("comes back", "stays low"), _read_competition)
+
+
+def _read_bursts(m):
+    found, leaking = int(m["found"]), int(m["leaking"])
+    said = f"find_leaks flagged {found} of the {leaking} source photos whose crops sit in two splits"
+    if found > leaking / 2:
+        return "catches most", said
+    return "misses most", (said + ": crops 16 pixels apart differ far more than a re-saved copy, so a duplicate "
+                           "finder's threshold cannot separate them from different photos. Only group ids "
+                           "(which photo a crop came from) prevent this leak")
+
+
+predict_then_measure("01.3", "Can a duplicate finder catch a burst?", ("catches most", "misses most"), _read_bursts)
+
+
+TASKS = {"weld seam photo: good or faulty": "binary",
          "dog photo: which of 120 breeds": "multiclass",
-         "holiday photo: tags outdoor, daytime, people": "multilabel",
+         "street photo: which of car, bicycle, pedestrian appear": "multilabel",
          "steel part: ok, scratch or spot": "multiclass"}
 
 
-@exercise("01.2", "Binary, multiclass or multilabel?")
+@exercise("01.4", "Binary, multiclass or multilabel?")
 def _kinds(answer, c):
     if not isinstance(answer, dict):
         c.fail(f"expected a dict task -> kind; got {type(answer).__name__}")
@@ -43,37 +64,28 @@ def _kinds(answer, c):
             "labels that can be true together (not exclusive) make it multilabel")
 
 
-@exercise("01.3", "A split without leaks")
-def _group_split(splits, c):
-    try:
-        tr, va, te = splits
-    except (TypeError, ValueError):
-        c.fail("expected the three datasets (train, valid, test) returned by split_dataset")
-        return "tr, va, te = split_dataset(views, ...); my_splits = (tr, va, te)"
-    if any(getattr(d, "groups", None) is None for d in (tr, va, te)):
-        c.fail("the splits carry no group ids; split the dataset that has them (views, the bursts of section 6)")
-        return "split views = bursts(photos): its groups say which crops come from one photo"
-    n = len(tr) + len(va) + len(te)
-    shared = (set(tr.groups) & set(va.groups)) | (set(tr.groups) & set(te.groups)) | (set(va.groups) & set(te.groups))
-    c.expect(not shared, "no source photo has crops in two splits",
-             f"{len(shared)} source photos have crops in more than one split: a leak")
-    c.expect(0.6 <= len(tr) / max(n, 1) <= 0.85, f"train holds {len(tr) / max(n, 1):.0%}",
-             f"train holds {len(tr) / max(n, 1):.0%}; aim for 70-80%")
-    return "split_dataset keeps the groups together unless you pass use_groups=False"
+@exercise("01.5", "Find the bug: a tagger that never gives two tags")
+def _tagger(fn, c):
+    import torch
 
-
-def _read_normalization(m):
-    drop = m["own"] - m["imagenet"]
-    said = (f"top-1 went {m['own']:.1%} -> {m['imagenet']:.1%} with ImageNet's mean/std ({-100 * drop:+.1f} points), "
-            f"and {m['none']:.1%} with no normalization at all")
-    if drop > 0.05:
-        return "falls more than 5 points", (said + ": the weights were fitted to inputs in [-1, 1]; ImageNet's statistics "
-                                            "stretch them about 2.2x and shift them, and every BatchNorm downstream then "
-                                            "sees activations on the wrong scale")
-    return "within 5 points", (said + ": this network tolerates the 2.2x stretch of ImageNet's statistics on these photos, "
-                               "but the scale still matters (see the unnormalized row): always use the model's own "
-                               "preprocessing, preprocess_for(model)")
-
-
-predict_then_measure("01.4", "Normalize with the wrong statistics", ("falls more than 5 points", "within 5 points"),
-                     _read_normalization)
+    if not callable(fn):
+        c.fail(f"expected a function my_tags(logits, threshold=0.5); got {type(fn).__name__}")
+        return "define my_tags(logits, threshold=0.5) and pass the function itself: check('01.5', my_tags)"
+    logits = torch.tensor([[4.0, 3.0, -2.0, -5.0],      # two tags
+                           [-3.0, -1.0, -4.0, -2.0],    # none
+                           [0.1, 0.2, 0.3, 0.4],        # all four, barely
+                           [6.0, -6.0, -6.0, -6.0]])    # one
+    want = torch.sigmoid(logits) > 0.5
+    got = torch.as_tensor(fn(logits.clone())).bool()
+    if got.shape != want.shape:
+        c.fail(f"expected one True/False per image and tag, shape {tuple(want.shape)}; got {tuple(got.shape)}")
+        return "return a boolean tensor of the same shape as logits"
+    counts = got.sum(1).tolist()
+    c.expect(bool((got == want).all()), "every image gets each tag whose own probability exceeds 0.5: "
+             f"{counts} tags for the four test images",
+             f"your function gives {counts} tags to four images whose logits call for {want.sum(1).tolist()}")
+    strict = fn(logits.clone(), threshold=0.9)
+    c.expect(bool((torch.as_tensor(strict).bool() == (torch.sigmoid(logits) > 0.9)).all()),
+             "the threshold is respected", "with threshold=0.9 the tags are not those whose probability exceeds 0.9")
+    return ("softmax makes the tags share one unit of probability, so at most one can exceed 0.5: give each tag its "
+            "own probability with torch.sigmoid(logits), then compare with the threshold")
