@@ -61,6 +61,7 @@ _EXPORTS = {
     "train_transfer": "lessons.transfer", "embed": "lessons.transfer", "linear_probe": "lessons.transfer",
     "per_class_indices": "lessons.transfer", "freeze_body": "lessons.transfer", "set_frozen_bn_eval": "lessons.transfer",
     "discriminative_param_groups": "lessons.transfer", "evaluate_episodes": "lessons.fewshot",
+    "probe_to_linear": "lessons.transfer",
     "adapt_bn": "lessons.shift", "blend_bn": "lessons.shift", "corrupt_dataset": "lessons.shift",
     "IMAGENETTE_GROUPS": "lessons.finegrained", "imagenet_logits": "lessons.finegrained", "group_hits": "lessons.finegrained",
     "retention_difference": "lessons.finegrained",

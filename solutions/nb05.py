@@ -1,16 +1,26 @@
 """Solutions to the exercises of notebook 05 (try them yourself first)."""
 
 
-def probe_accuracy(emb_train, y_train, emb_valid, y_valid):
-    from clskit import linear_probe
+def _standardised(emb_train, emb_valid):
+    import numpy as np
 
-    return float(linear_probe(emb_train, y_train).score(emb_valid, y_valid))
+    x_train, x_valid = np.asarray(emb_train, dtype=float), np.asarray(emb_valid, dtype=float)
+    mu, sd = x_train.mean(0), x_train.std(0) + 1e-8
+    return (x_train - mu) / sd, (x_valid - mu) / sd
+
+
+def probe_accuracy(emb_train, y_train, emb_valid, y_valid):
+    from sklearn.linear_model import LogisticRegression
+
+    z_train, z_valid = _standardised(emb_train, emb_valid)
+    return float(LogisticRegression(max_iter=2000).fit(z_train, y_train).score(z_valid, y_valid))
 
 
 def probe_train_accuracy(emb_train, y_train, emb_valid, y_valid):
-    from clskit import linear_probe
+    from sklearn.linear_model import LogisticRegression
 
-    return float(linear_probe(emb_train, y_train).score(emb_train, y_train))
+    z_train, _ = _standardised(emb_train, emb_valid)
+    return float(LogisticRegression(max_iter=2000).fit(z_train, y_train).score(z_train, y_train))
 
 
 def fold(W, b, mu, sigma):
@@ -22,19 +32,17 @@ def fold_no_bias(W, b, mu, sigma):
     return W / sigma[None], b
 
 
-def n_trainable():
-    from clskit import create_model, freeze_body
+def _sweep():
+    from clskit import paired_difference
 
-    model = freeze_body(create_model("efficientnet_lite0", num_classes=4))
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    # numbers of the kind the notebook measures: the probe gets 180 of 200 test photos right, the scratch CNN 90
+    probe = [1] * 180 + [0] * 20
+    scratch = [1] * 90 + [0] * 110
+    return paired_difference(probe, scratch)
 
 
-# 05.4 is "predict, then measure": the notebook's sweep supplies the measurement; these are numbers of
-# the kind it prints (probe at 5 per class near 0.9, scratch at 60 per class near 0.5, 300 val photos)
-SWEEP = {"probe_5": 0.92, "scratch_60": 0.50, "n_valid": 300}
-
-SOLUTIONS = {"05.1": lambda: probe_accuracy, "05.2": lambda: fold, "05.3": n_trainable,
-             "05.4": lambda: {"prediction": "transfer with 5 wins", "measured": SWEEP}}
-WRONG = {"05.1": (lambda: probe_train_accuracy, "training"), "05.2": (lambda: fold_no_bias, "bias"),
-         "05.3": (lambda: 1281000, "ImageNet head"),
-         "05.4": (lambda: {"prediction": "scratch with 60 wins", "measured": SWEEP}, "intervals do not overlap")}
+SOLUTIONS = {"05.1": lambda: {"prediction": "transfer with 5 wins", "measured": _sweep()},
+             "05.2": lambda: "b", "05.3": lambda: fold, "05.4": lambda: probe_accuracy}
+WRONG = {"05.1": (lambda: {"prediction": "scratch with 60 wins", "measured": _sweep()}, "interval excludes 0"),
+         "05.2": (lambda: "a", "validation set"), "05.3": (lambda: fold_no_bias, "bias"),
+         "05.4": (lambda: probe_train_accuracy, "training")}

@@ -6,6 +6,50 @@ import numpy as np
 from clskit.exercises import exercise, predict_then_measure
 
 
+def _read_transfer_vs_scratch(measured) -> tuple[str, str]:
+    """``measured``: the :class:`~clskit.stats.PairedDifference` of the probe with 5 photos per class minus
+    the scratch CNN with 60, paired over the same test photos."""
+    outcome = {"better": "transfer with 5 wins", "worse": "scratch with 60 wins"}.get(measured.verdict,
+                                                                                       "too close to call")
+    why = f"probe with 5 per class minus scratch CNN with 60: {measured}"
+    if outcome == "transfer with 5 wins":
+        why += ("; the interval excludes 0: 12 times fewer labels on pretrained features beat a network that "
+                "had to learn its features from 600 photos")
+    elif outcome == "scratch with 60 wins":
+        why += "; the interval excludes 0, in favour of the 60 labelled photos per class"
+    else:
+        why += "; the interval includes 0, so these test photos cannot tell the two apart"
+    return outcome, why
+
+
+predict_then_measure("05.1", "Five photos per class with transfer, or sixty from scratch?",
+                     ("transfer with 5 wins", "scratch with 60 wins", "too close to call"), _read_transfer_vs_scratch)
+
+ZERO_SHOT_OPTIONS = {
+    "a": "the test photos are in ImageNet's training set, so the network has memorised them",
+    "b": "these ten classes are ImageNet classes, and the head was trained on about 1300 labelled photos of each",
+    "c": "keeping only ten outputs makes the task easy: any network would score this high among ten choices",
+}
+
+
+@exercise("05.2", "Why the ImageNet head needs no labelled photos here")
+def _zero_shot(answer, c):
+    key = str(answer).strip().lower()
+    if key not in ZERO_SHOT_OPTIONS:
+        c.fail(f"{answer!r} is not one of {', '.join(map(repr, ZERO_SHOT_OPTIONS))}")
+        return "answer with the letter of one explanation"
+    c.expect(key == "b", "the head's ten outputs were trained for exactly these classes on ImageNet's labelled photos; "
+                         "our labels add little to what it already knows, which is why this is transfer's best case",
+             f"({key}) does not explain it: {ZERO_SHOT_OPTIONS[key]}")
+    if key == "a":
+        return ("the test photos come from ImageNet's validation set, which the network never trained on; "
+                "it is the training photos (the pool) that it has seen")
+    if key == "c":
+        return ("ten choices make chance 10%, not 90%; a network without ImageNet's labels for these classes, "
+                "such as the untrained scratch CNN, starts at chance among the same ten")
+    return ""
+
+
 def _blobs(seed: int):
     rng = np.random.default_rng(seed)
     centres = rng.normal(0, 2, (3, 6))
@@ -13,31 +57,7 @@ def _blobs(seed: int):
     return x, np.repeat(np.arange(3), 40)
 
 
-@exercise("05.1", "A linear probe on cached embeddings")
-def _probe(fn, c):
-    if not callable(fn):
-        c.fail(f"expected a function probe_accuracy(emb_train, y_train, emb_valid, y_valid); got {type(fn).__name__}")
-        return "define `def probe_accuracy(emb_train, y_train, emb_valid, y_valid): ...` and pass the function itself"
-    from clskit.lessons.transfer import linear_probe
-
-    x, y = _blobs(0)
-    tr, va = np.arange(0, 120, 2), np.arange(1, 120, 2)
-    want = linear_probe(x[tr], y[tr]).score(x[va], y[va])
-    got = fn(x[tr], y[tr], x[va], y[va])
-    if not isinstance(got, (float, np.floating)):
-        c.fail(f"return the accuracy as a float; got {type(got).__name__}")
-        return "end with `return float(probe.score(emb_valid, y_valid))`"
-    if abs(float(got) - want) > 0.05:
-        c.fail(f"on a test set of 3 classes your accuracy is {float(got):.3f}; linear_probe gives {want:.3f}")
-        train_acc = linear_probe(x[tr], y[tr]).score(x[tr], y[tr])
-        if abs(float(got) - train_acc) < 1e-9:
-            return "you scored the training embeddings: fit on (emb_train, y_train), score on the validation pair"
-        return "fit clskit.linear_probe(emb_train, y_train) and return probe.score(emb_valid, y_valid)"
-    c.ok(f"your probe scores {float(got):.3f}, like clskit's linear_probe ({want:.3f})")
-    return ""
-
-
-@exercise("05.2", "Fold standardisation into the head")
+@exercise("05.3", "Fold standardisation into the head")
 def _fold(fn, c):
     if not callable(fn):
         c.fail(f"expected a function fold(W, b, mu, sigma) -> (W2, b2); got {type(fn).__name__}")
@@ -61,35 +81,26 @@ def _fold(fn, c):
     return ""
 
 
-@exercise("05.3", "Trainable parameters of a frozen backbone")
-def _count(answer, c):
-    want = 1280 * 4 + 4
-    if not isinstance(answer, (int, np.integer)):
-        c.fail(f"answer with an integer; got {answer!r}")
-        return "count with sum(p.numel() for p in model.parameters() if p.requires_grad)"
-    c.expect(int(answer) == want, f"{want} parameters: a 1280 x 4 weight matrix and 4 biases",
-             f"{answer} is not the number of trainable parameters after freeze_body")
-    if int(answer) == 1280 * 1000 + 1000:
-        return "that is the ImageNet head; with num_classes=4 the new head has 4 outputs"
-    return "after freeze_body only the head trains: 1280 embedding features times 4 classes, plus 4 biases"
+@exercise("05.4", "A linear probe by hand")
+def _probe(fn, c):
+    if not callable(fn):
+        c.fail(f"expected a function probe_accuracy(emb_train, y_train, emb_valid, y_valid); got {type(fn).__name__}")
+        return "define `def probe_accuracy(emb_train, y_train, emb_valid, y_valid): ...` and pass the function itself"
+    from clskit.lessons.transfer import linear_probe
 
-
-def _read_transfer_vs_scratch(m) -> tuple[str, str]:
-    """Which option the sweep supports: compare the two accuracies by their 95% Wilson intervals."""
-    from clskit.stats import wilson_interval
-
-    p, s, n = float(m["probe_5"]), float(m["scratch_60"]), int(m["n_valid"])
-    plo, phi = wilson_interval(round(p * n), n)
-    slo, shi = wilson_interval(round(s * n), n)
-    said = (f"the probe on 5 photos per class scored {p:.3f} (95% interval {plo:.3f}-{phi:.3f}), the CNN trained "
-            f"from scratch on 60 per class {s:.3f} ({slo:.3f}-{shi:.3f}) on {n} validation photos")
-    if plo > shi:
-        return "transfer with 5 wins", (f"{said}: the intervals do not overlap, so 12 times fewer labels with "
-                                        "pretrained features beat training from random weights")
-    if slo > phi:
-        return "scratch with 60 wins", f"{said}: the intervals do not overlap, in favour of the 60 labelled photos"
-    return "too close to call", f"{said}: the intervals overlap, so this validation set cannot tell them apart"
-
-
-predict_then_measure("05.4", "Five photos per class with transfer, or sixty from scratch?",
-                     ("transfer with 5 wins", "scratch with 60 wins", "too close to call"), _read_transfer_vs_scratch)
+    x, y = _blobs(0)
+    tr, va = np.arange(0, 120, 2), np.arange(1, 120, 2)
+    want = linear_probe(x[tr], y[tr]).score(x[va], y[va])
+    got = fn(x[tr], y[tr], x[va], y[va])
+    if not isinstance(got, (float, np.floating)):
+        c.fail(f"return the accuracy as a float; got {type(got).__name__}")
+        return "end with `return float(model.score(z_valid, y_valid))`"
+    if abs(float(got) - want) > 0.05:
+        c.fail(f"on a test set of 3 classes your accuracy is {float(got):.3f}; clskit's linear_probe gives {want:.3f}")
+        train_acc = linear_probe(x[tr], y[tr]).score(x[tr], y[tr])
+        if abs(float(got) - train_acc) < 1e-9:
+            return "you scored the training embeddings: fit on (emb_train, y_train), score on the validation pair"
+        return ("z = (x - mean) / std with the training mean and std for both sets; "
+                "LogisticRegression(max_iter=2000).fit(z_train, y_train).score(z_valid, y_valid)")
+    c.ok(f"your probe scores {float(got):.3f}, like clskit's linear_probe ({want:.3f})")
+    return ""
