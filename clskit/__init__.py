@@ -48,7 +48,7 @@ _EXPORTS = {
     "metrics_at_prevalence": "metrics.tuning", "tune_threshold_at_prevalence": "metrics.tuning",
     "tune_label_thresholds": "metrics.tuning", "FocalLoss": "training.losses", "class_weights": "training.losses",
     # statistics, claim checks and exercises
-    "wilson_interval": "stats", "spread": "stats", "paired_difference": "stats", "claim": "exercises.claims",
+    "wilson_interval": "stats", "paired_difference": "stats", "claim": "exercises.claims",
     "check": "exercises",
     # interpretability and efficiency
     "GradCAM": "interpret",

@@ -1,7 +1,8 @@
-"""Uncertainty of the course's numbers: an accuracy measured on ``n`` images, a result over seeds.
+"""Uncertainty of the course's numbers: an accuracy measured on ``n`` images, a difference between two arms.
 
 Small validation sets and single seeds make numbers look firmer than they are. These helpers let a notebook
-print an accuracy with its interval and a comparison with its seed spread, so the text can say how sure it is.
+print an accuracy with its interval and a comparison as a paired difference with its 95% interval, so the
+text can say how sure it is.
 """
 from __future__ import annotations
 
@@ -34,46 +35,6 @@ def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[flo
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return max(0.0, centre - half), min(1.0, centre + half)
-
-
-@dataclass(frozen=True)
-class Spread:
-    """Mean and sample standard deviation of a result over seeds (``values`` keeps every run)."""
-
-    values: tuple[float, ...]
-
-    @property
-    def mean(self) -> float:
-        return sum(self.values) / len(self.values)
-
-    @property
-    def std(self) -> float:
-        if len(self.values) < 2:
-            return 0.0
-        m = self.mean
-        return math.sqrt(sum((v - m) ** 2 for v in self.values) / (len(self.values) - 1))
-
-    def __str__(self) -> str:
-        return f"{self.mean:.3f} ± {self.std:.3f} (n={len(self.values)})"
-
-    def clearly_above(self, other: "Spread", k: float = 1.0) -> bool:
-        """True when this mean exceeds ``other``'s by more than ``k`` times their combined std:
-        a plain, stated rule for "the difference is larger than the seed noise"."""
-        return self.mean - other.mean > k * math.hypot(self.std, other.std)
-
-
-def spread(values: Sequence[float]) -> Spread:
-    """Collect results over seeds.
-
-    Example:
-        >>> s = spread([0.90, 0.92, 0.94])
-        >>> str(s)
-        '0.920 ± 0.020 (n=3)'
-    """
-    values = tuple(float(v) for v in values)
-    if not values:
-        raise ValueError("spread() needs at least one value")
-    return Spread(values)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""Wilson interval and seed spread."""
+"""Wilson interval and paired differences."""
 
 import pytest
 
 from clskit.exercises import predict_then_measure, check
-from clskit.stats import spread, wilson_interval
+from clskit.stats import wilson_interval
 
 
 def test_wilson_matches_published_values():
@@ -25,16 +25,6 @@ def test_wilson_narrows_with_n():
 def test_wilson_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
         wilson_interval(*args)
-
-
-def test_spread_and_rule():
-    a, b = spread([0.90, 0.92, 0.94]), spread([0.80, 0.81, 0.79])
-    assert a.mean == pytest.approx(0.92) and a.std == pytest.approx(0.02)
-    assert a.clearly_above(b) and not b.clearly_above(a)
-    assert not a.clearly_above(spread([0.91, 0.93, 0.92]))
-    assert spread([0.5]).std == 0.0
-    with pytest.raises(ValueError):
-        spread([])
 
 
 def test_predict_then_measure_compares_and_explains():
