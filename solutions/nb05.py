@@ -44,5 +44,5 @@ def _sweep():
 SOLUTIONS = {"05.1": lambda: {"prediction": "transfer with 5 wins", "measured": _sweep()},
              "05.2": lambda: "b", "05.3": lambda: fold, "05.4": lambda: probe_accuracy}
 WRONG = {"05.1": (lambda: {"prediction": "scratch with 60 wins", "measured": _sweep()}, "interval excludes 0"),
-         "05.2": (lambda: "a", "validation set"), "05.3": (lambda: fold_no_bias, "bias"),
+         "05.2": (lambda: "a", "memorised"), "05.3": (lambda: fold_no_bias, "bias"),
          "05.4": (lambda: probe_train_accuracy, "training")}

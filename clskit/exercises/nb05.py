@@ -26,27 +26,29 @@ predict_then_measure("05.1", "Five photos per class with transfer, or sixty from
                      ("transfer with 5 wins", "scratch with 60 wins", "too close to call"), _read_transfer_vs_scratch)
 
 ZERO_SHOT_OPTIONS = {
-    "a": "the test photos are in ImageNet's training set, so the network has memorised them",
-    "b": "these ten classes are ImageNet classes, and the head was trained on about 1300 labelled photos of each",
-    "c": "keeping only ten outputs makes the task easy: any network would score this high among ten choices",
+    "a": "score the same head on the 600 training photos, which ImageNet's training set contains",
+    "b": "keep the backbone and the same ten outputs, give the head random weights, and score the same test photos",
+    "c": "fit the linear probe on all 60 labelled photos per class and score the same test photos",
 }
 
 
-@exercise("05.2", "Why the ImageNet head needs no labelled photos here")
+@exercise("05.2", "Design the control: does the ten-way choice make the task easy?")
 def _zero_shot(answer, c):
+    # The objection: "with only ten outputs left, any network would score high". The control changes only what the
+    # objection says does not matter (the head's ImageNet-trained weights) and keeps everything else.
     key = str(answer).strip().lower()
     if key not in ZERO_SHOT_OPTIONS:
         c.fail(f"{answer!r} is not one of {', '.join(map(repr, ZERO_SHOT_OPTIONS))}")
-        return "answer with the letter of one explanation"
-    c.expect(key == "b", "the head's ten outputs were trained for exactly these classes on ImageNet's labelled photos; "
-                         "our labels add little to what it already knows, which is why this is transfer's best case",
-             f"({key}) does not explain it: {ZERO_SHOT_OPTIONS[key]}")
+        return "answer with the letter of one measurement"
+    c.expect(key == "b", "a random head keeps the backbone, the ten outputs and the test photos, and removes only what "
+                         "the objection calls irrelevant: the head's training on ImageNet's labels for these classes",
+             f"({key}) does not test the objection: {ZERO_SHOT_OPTIONS[key]}")
     if key == "a":
-        return ("the test photos come from ImageNet's validation set, which the network never trained on; "
-                "it is the training photos (the pool) that it has seen")
+        return ("that asks whether the network memorised photos it trained on, a different question; to test the "
+                "objection, change only the thing it says does not matter and see whether the score survives")
     if key == "c":
-        return ("ten choices make chance 10%, not 90%; a network without ImageNet's labels for these classes, "
-                "such as the untrained scratch CNN, starts at chance among the same ten")
+        return ("the probe measures what our labels add on top of the features, not whether the head's score needs "
+                "its ImageNet training; change only the thing the objection says does not matter")
     return ""
 
 
