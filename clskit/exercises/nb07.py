@@ -30,7 +30,7 @@ def _rise(answer, c):
     return ""
 
 
-@exercise("07.2", "When does early stopping stop?")
+@exercise("07.4", "When does early stopping stop?")
 def _patience(answer, c):
     # best epoch 5, patience 3: epochs 6, 7, 8 do not improve -> stop after epoch 8, weights of epoch 5
     c.expect(answer == (8, 5), "stops after epoch 8 and restores epoch 5",
@@ -56,7 +56,7 @@ def _read_scale(measured):
     return outcome, why
 
 
-predict_then_measure("07.3", "Scale a convolution followed by BatchNorm",
+predict_then_measure("07.2", "Scale a convolution followed by BatchNorm",
                      ("about 10 times larger", "somewhat", "not at all"), _read_scale)
 
 
@@ -71,5 +71,5 @@ def _read_dropout(measured):
     return outcome, why
 
 
-predict_then_measure("07.4", "Does dropout help when 30% of the labels are wrong?",
+predict_then_measure("07.3", "Does dropout help when 30% of the labels are wrong?",
                      ("help", "hurt", "no clear difference"), _read_dropout)
