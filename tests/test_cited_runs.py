@@ -38,3 +38,19 @@ def test_notebook_05_quotes_the_longer_scratch_runs():
     # the margin: even the longer run's interval stays below the probe's (5 per class: 0.862 to 0.942)
     assert "(0.68, 95% interval 0.61 to 0.74) stays below the probe's interval (0.86 to 0.94)" in text
     assert [round(v, 2) for v in longer["test_interval"]] == [0.61, 0.74] and longer["test_interval"][1] < 0.862
+
+
+def test_notebook_13_quotes_adabn_under_other_batchings():
+    rows = json.loads((ROOT / "benchmarks/results/adabn_batches.json").read_text())["rows"]
+    assert {r["domain"] for r in rows} == {"clean", "gaussian_blur", "gaussian_noise"} and len(rows) == 9
+    text = _markdown("13_domain_shift_few_shot.ipynb")
+    assert ("AdaBN is worse on clean, blurred and noisy photos in every case, by 19 to 33 points") in text
+    assert all(r["verdict"] == "worse" for r in rows)
+    changes = [-r["change_pts"] for r in rows]
+    assert 18.5 <= min(changes) and max(changes) <= 33.5, changes
+
+
+def test_notebook_14_quotes_the_throughput_benchmark():
+    ratio = json.loads((ROOT / "benchmarks/results/throughput.json").read_text())["ratios"]["learner / fastai"]
+    assert "the two train at the same speed within a few percent" in _markdown("14_fastai_workflow.ipynb")
+    assert 0.9 <= ratio <= 1.1, ratio

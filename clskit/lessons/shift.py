@@ -227,8 +227,10 @@ def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_si
         model: a model with BatchNorm layers.
         data: an :class:`~clskit.datasets.ImageDataset` or float tensor ``(N, C, H, W)`` of target images.
         transform: batch preprocessing used by the model (the same as at evaluation).
-        batch_size: images per forward pass (every batch counts equally in the average, so a
-            size that divides the number of images gives exactly the statistics of the whole set).
+        batch_size: images per forward pass. Every batch counts equally: with a size that divides
+            the number of images the mean is that of the whole set, but the variance is the average of
+            the batches' own variances, which leaves out how far the batch means differ. Shuffle images
+            stored class by class, or pass them in one batch, for the variance of the whole set.
         inplace: change ``model`` itself; by default a copy is adapted and returned.
 
     Returns:
