@@ -1,6 +1,6 @@
 """Is notebook 05's scratch CNN at its ceiling? The same set-up trained longer, and wider.
 
-    python benchmarks/scratch_ceiling.py          # about 5 minutes on 2 cores
+    python benchmarks/scratch_ceiling.py          # about 7 minutes on 2 cores
 
 Notebook 05 (section 3) trains the course's small CNN from scratch on the 600 ``imagenette_mini`` training
 photos at 64 px for 30 epochs, and compares the transfer methods with it. A sceptic asks whether 30 epochs
@@ -9,12 +9,11 @@ schedule), then trains the same network for twice as many epochs (60, so the one
 over twice as many steps), and the wider network that ``FULL = True`` trains (widths 32, 64, 128) for its 40
 epochs. For each it records the validation accuracy over the last five epochs, the best, and the test
 accuracy on the 200 test photos with its 95% Wilson interval. Results go to
-benchmarks/results/scratch_ceiling.json; notebook 05 reads that file to check its sentence about it.
+benchmarks/results/scratch_ceiling.json; tests/test_cited_runs.py checks notebook 05's sentences about it.
 """
 from __future__ import annotations
 
 import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ def main() -> None:
     import clskit
     from clskit import DataLoaders, Learner, augment, create_model, load_dataset, predict_logits
     from clskit.stats import wilson_interval
+    from benchmarks.run import machine   # the same date, CPU and torch fields as the course benchmark
 
     train, valid, test = (load_dataset("imagenette_mini", split=s, size=64) for s in ("train", "valid", "test"))
     rows = []
@@ -54,16 +54,10 @@ def main() -> None:
                      "train_seconds": round(seconds, 1)})
         print(json.dumps(rows[-1]), flush=True)
     out = ROOT / "benchmarks" / "results" / "scratch_ceiling.json"
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "cpu": _cpu(), "torch": torch.__version__,
-                               "threads": torch.get_num_threads(), "runs": rows}, indent=1) + "\n")
+    m = machine()
+    out.write_text(json.dumps({"date": m["date"], "cpu": m["cpu"], "torch": m["torch"], "threads": m["torch_threads"],
+                               "runs": rows}, indent=1) + "\n")
     print("wrote", out.relative_to(ROOT))
-
-
-def _cpu() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":
