@@ -250,3 +250,33 @@ def _tiny_png() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), "white").save(buf, format="PNG")
     return buf.getvalue()
+
+
+def _live_widget_models() -> int:
+    import ipywidgets as W
+
+    instances = getattr(W.widgets.widget, "_instances", None)   # ipywidgets 8.1; 7 and 8.0 keep Widget.widgets
+    return len(instances if instances is not None else W.Widget.widgets)
+
+
+def test_confusion_widget_shares_layouts_and_styles(agg_pyplot):
+    # JupyterLab lost cell replies about one run in two with the ~360 models of a 10-class matrix (one layout
+    # and one style per button and header); shared layouts and colour-level styles keep it near 150, and a
+    # class-filter change frees the models it replaces instead of leaking them
+    y = np.repeat(np.arange(10), 5)
+    lg = np.random.default_rng(0).normal(size=(50, 10)) + 2 * np.eye(10)[y]
+    p = np.exp(lg) / np.exp(lg).sum(1, keepdims=True)
+    before = _live_widget_models()
+    w = ConfusionMatrixWidget(np.zeros((50, 1, 4, 4), np.uint8), y, p, classes=[f"c{i}" for i in range(10)])
+    created = _live_widget_models() - before
+    assert 100 < created < 160, created   # 383 before the sharing
+    styles = {id(b.style) for b in w.buttons.values()}
+    assert 2 <= len(styles) <= ConfusionMatrixWidget._LEVELS
+    cm = M.confusion_matrix(y, p)
+    darkest = max(w.buttons, key=lambda c: cm[c])
+    assert w.buttons[darkest].style.button_color == w._cell_style(1.0).button_color   # the largest count is darkest
+    w.select(0, 1)
+    assert w.buttons[(0, 1)].layout.border.startswith("2px") and not w.buttons[(0, 0)].layout.border
+    w.class_filter.value = (0, 1, 2)
+    w.class_filter.value = tuple(range(10))
+    assert _live_widget_models() - before < 160   # 794 before: each rebuild leaked its models

@@ -79,6 +79,7 @@ class ConfusionMatrixWidget(WidgetView):
         self.counts = confusion_matrix(self.targets, self.probs)
         self.selected: tuple[int, int] | None = None
         self.shown_indices = np.array([], dtype=np.int64)
+        self.buttons: dict[tuple[int, int], object] = {}
 
         self.normalize = W.ToggleButtons(options=list(_NORMALIZE), value="counts", description="show",
                                          style={"button_width": "130px"})
@@ -144,18 +145,31 @@ class ConfusionMatrixWidget(WidgetView):
         n = len(v)
         cell_px = 46 if n <= 10 else 34
         cell = f"{cell_px}px"
+        # Every widget is a model the browser must create and keep in sync, and JupyterLab loses cell
+        # replies when one output holds a few hundred of them. So the cells share their layouts (two: plain
+        # and selected) and their styles (one per colour level, see _refresh_grid), the headers share one
+        # layout per column width and one style: 151 models for 10 classes instead of 383.
+        # Only the buttons are per cell, because only they must say which cell was clicked.
+        old = list(self.grid.children)  # after a class-filter change: the cells, headers and what they shared
+        if self.buttons:
+            old += [*self._cell_layouts.values(), *self._cell_styles.values(), *self._head_shared]
+        self._cell_layouts = {False: W.Layout(width=cell, height="30px", padding="0px"),
+                              True: W.Layout(width=cell, height="30px", padding="0px", border="2px solid crimson")}
+        self._cell_styles = {}
+        html_style = W.HTML.class_traits()["style"].klass()
+        name_layout, side_layout = W.Layout(width=cell), W.Layout(width="70px")
         # a long class name ("cassette player") is cut to the cell's width; the full name is its tooltip
         head = lambda text: W.HTML(f"<div title='{esc(text)}' style='font-size:11px;text-align:center;"
                                    f"overflow:hidden;text-overflow:ellipsis;white-space:nowrap'>{esc(text)}</div>",
-                                   layout=W.Layout(width=cell))
-        children = [W.HTML("<small>true ↓ pred →</small>", layout=W.Layout(width="70px"))]
+                                   layout=name_layout, style=html_style)
+        children = [W.HTML("<small>true ↓ pred →</small>", layout=side_layout, style=html_style)]
         children += [head(self.classes[j]) for j in v]
         self.buttons = {}
         for i in v:
             children.append(W.HTML(f"<div style='font-size:11px;line-height:1.1'>{esc(self.classes[i])}</div>",
-                                   layout=W.Layout(width="70px")))
+                                   layout=side_layout, style=html_style))
             for j in v:
-                b = W.Button(layout=W.Layout(width=cell, height="30px", padding="0px"))
+                b = W.Button(layout=self._cell_layouts[False], style=self._cell_style(0.0))
                 b.on_click(lambda _, i=i, j=j: self.select(i, j))
                 self.buttons[(i, j)] = b
                 children.append(b)
@@ -164,24 +178,38 @@ class ConfusionMatrixWidget(WidgetView):
         self.grid.layout.width = f"{70 + n * (cell_px + 1)}px"    # columns + 1 px gaps: never squeezed
         self.grid.children = children
         self._refresh_grid()
+        self._head_shared = [html_style, name_layout, side_layout]
+        for w in old:       # the replaced cells and headers are not shown any more: free their models
+            w.close()
 
-    def _refresh_grid(self) -> None:
+    _LEVELS = 16   # colour levels of the cells: enough to read the matrix, few enough to share their styles
+
+    def _cell_style(self, level: float):
+        """The shared ButtonStyle of a cell whose value is ``level`` (0 to 1) of the largest, in _LEVELS steps."""
+        import ipywidgets as W
         from matplotlib import colormaps
         from matplotlib.colors import to_hex
 
+        step = round(level * (self._LEVELS - 1))
+        if step not in self._cell_styles:
+            frac = step / (self._LEVELS - 1)
+            text = {"text_color": "white" if frac > 0.5 else "black"}   # ipywidgets 7 has no text colour
+            self._cell_styles[step] = W.ButtonStyle(button_color=to_hex(colormaps["Blues"](0.1 + 0.8 * frac)),
+                                                    **(text if "text_color" in W.ButtonStyle.class_traits() else {}))
+        return self._cell_styles[step]
+
+    def _refresh_grid(self) -> None:
         cm, v = self.matrix, self.visible_classes
         top = cm.max() if cm.max() > 0 else 1
-        blues = colormaps["Blues"]
         normalized = _NORMALIZE[self.normalize.value] is not None
         for a, i in enumerate(v):
             for b, j in enumerate(v):
                 val = cm[a, b]
                 btn = self.buttons[(i, j)]
                 btn.description = f"{val:.2f}" if normalized else str(int(val))
-                btn.style.button_color = to_hex(blues(0.1 + 0.8 * val / top))
-                btn.style.text_color = "white" if val / top > 0.5 else "black"
+                btn.style = self._cell_style(val / top)
                 btn.tooltip = f"true {self.classes[i]}, predicted {self.classes[j]}: {_images(int(self.counts[i, j]))}"
-                btn.layout.border = "2px solid crimson" if self.selected == (i, j) else ""
+                btn.layout = self._cell_layouts[self.selected == (i, j)]
 
     def select(self, true: int, pred: int) -> "ConfusionMatrixWidget":
         """Select cell ``(true, pred)`` (what a click does): show its images, most confident first."""
@@ -202,6 +230,6 @@ class ConfusionMatrixWidget(WidgetView):
             self.gallery.layout.display = ""
         else:
             self.gallery.layout.display = "none"
-        if (true, pred) in getattr(self, "buttons", {}):
+        if (true, pred) in self.buttons:
             self._refresh_grid()
         return self
