@@ -208,3 +208,112 @@ def test_notebook_11_quotes_the_longer_cued_runs():
             "305 right whose marker names another class)") in text
     assert base["disagreeing_marker_n"] == 305 and base["disagreeing_marker_accuracy"] == 0.0
     assert "how the maps fare on it we have not measured" in text
+
+
+def _stored_cells(name: str) -> list:
+    """(source, stored text output) of every code cell of a notebook, in order."""
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    cells = []
+    for c in nb.cells:
+        if c.cell_type != "code":
+            continue
+        texts = [o.get("text", "") if o.get("output_type") == "stream" else o.get("data", {}).get("text/plain", "")
+                 for o in c.get("outputs", [])]
+        cells.append((c.source, "".join(t if isinstance(t, str) else "".join(t) for t in texts)))
+    return cells
+
+
+def _printed(name: str, pattern: str):
+    """The match of ``pattern`` in the one stored code-cell output that holds it (a number the page shows)."""
+    import re
+
+    hits = [m for _, out in _stored_cells(name) for m in [re.search(pattern, out)] if m]
+    assert len(hits) == 1, f"{pattern!r} is printed in {len(hits)} stored outputs of {name}"
+    return hits[0]
+
+
+def _signed(x: str) -> str:
+    """A printed signed number as the readings write it: a minus sign (U+2212), not a hyphen."""
+    return x.replace("-", "\u2212")
+
+
+def test_notebook_08_readings_quote_numbers_printed_on_the_page():
+    name = "08_evaluation_metrics.ipynb"
+    text = _markdown(name)
+    # the cost difference of the two operating points is printed (it used to exist only inside a claim check)
+    cost = _printed(name, r"cost per child: ([+-]\d\.\d{3}) \(95% CI ([+-]\d\.\d{3}) to ([+-]\d\.\d{3}), "
+                          r"paired over 468 images\): (better|worse|no clear difference)")
+    diff, low, high, verdict = cost.groups()
+    assert (f"the paired interval of the difference ({_signed(diff)}, from {_signed(low)} to {_signed(high)}) "
+            f"includes 0 (no clear difference on this data)") in text
+    assert verdict == "no clear difference" and float(low) < 0 < float(high)
+    ops = _printed(name, r"test cost per child\s+(\d\.\d{3})\s*\n(?:.*\n)*?test cost per child\s+(\d\.\d{3})")
+    at_target, lowest = ops.groups()
+    assert f"the lower threshold costs {lowest} per child against {at_target}" in text
+    # the validation counts at the two thresholds, as printed
+    val = _printed(name, r"validation at (\d\.\d{3}): (\d+) missed, (\d+) false alarms; at (\d\.\d\d): (\d+) missed, "
+                         r"(\d+) false alarms")
+    t_low, fn_low, fp_low, _, fn_op, fp_op = val.groups()
+    assert (f"finds {int(fn_op) - int(fn_low)} more of the 135 pneumonia cases ({fn_low} missed instead of {fn_op}) for "
+            f"{int(fp_low) - int(fp_op)} more false alarms ({fp_low} instead of {fp_op})") in text
+    assert f"at {float(t_low):.2f}: flagging more children" in text
+    # the default rule's mistakes, from the printed accuracy and recall: 468 X-rays, 234 sick
+    acc = _printed(name, r"small CNN accuracy: (\d+)/468")
+    recall = float(_printed(name, r"recall \(sensitivity\)\s+1\.000\s+(\d\.\d{3})").group(1))
+    missed = round(234 * (1 - recall))
+    false_alarms = 468 - int(acc.group(1)) - missed
+    assert f"misses {missed} of the 234 sick children (the cell selected above) and raises {false_alarms} false alarms" in text
+    changed = _printed(name, r"changes when the scores are scaled: (\d+)").group(1)
+    assert f"the scaling changes the decision for {changed} of the 468 test X-rays" in text
+    # the training curve: the reading says only what the curve shows, and 624 is the official test split
+    assert "without helping the validation ones" not in text and "the 624 X-rays counted in section 1" not in text
+    assert "(the official test split of 624 X-rays, of which the kit ships 468)" in text
+
+
+def test_notebook_09_readings_quote_numbers_printed_on_the_page():
+    name = "09_class_imbalance.ipynb"
+    text = _markdown(name)
+    cells = _stored_cells(name)
+    # 09.4's measurements are printed by a cell of their own: tools/notebooks.py stores a check cell without output
+    printing = [(src, out) for src, out in cells if "pneumonia recall" in out and "→" in out]
+    assert len(printing) == 1 and "check(" not in printing[0][0]
+    a = _printed(name, r"'accuracy': '(\d\.\d{3}) → (\d\.\d{3})', 'pneumonia recall': '(\d\.\d{3}) → (\d\.\d{3})'")
+    acc0, acc1, rec0, rec1 = a.groups()
+    assert f"Pneumonia recall fell from {rec0} to {rec1}" in text and f"from {acc0} to {acc1}" in text
+
+    def verdict_of(row: str):
+        """(diff, low, high, verdict) as printed on one line of a table of paired differences."""
+        import re
+
+        found = re.findall(r"([+-]\d+\.\d) \(([+-]\d+\.\d) to ([+-]\d+\.\d)\) (better|worse|no clear difference)", row)
+        assert len(found) == 1, row
+        return found[0]
+
+    def table_row(header: str, setting: str, remedy: str) -> str:
+        """One printed line of the stored table of paired verdicts whose header holds ``header``."""
+        out = next(out for _, out in cells if header in out and "no clear difference" in out)
+        part = out[out.index(header):]
+        lines = part.splitlines()
+        start = next(i for i, ln in enumerate(lines) if ln.startswith(setting))
+        return next(ln for ln in lines[start:] if remedy in ln)
+
+    # section 4: the recall gaps at 1:2.9 as printed, with the words their verdicts allow
+    words = {"better": ("sit above", "sits above"), "worse": ("sit below", "sits below"),
+             "no clear difference": ("no clear gap",)}
+    for remedy, name_in_text in (("class weights", "Class weights"), ("undersampling", "undersampling")):
+        diff, low, high, verdict = verdict_of(table_row("recall gap at the same fpr", "real 1:2.9", remedy))
+        quoted = f"({_signed(diff)} pts, {_signed(low)} to {_signed(high)})"
+        assert quoted in text, quoted
+        sentence = text[text.index("At 1:2.9 the intervals are wide"):]
+        said = sentence[:sentence.index(quoted)].split(name_in_text)[-1]     # from the remedy's name to its numbers
+        assert any(w in said for w in words[verdict]), (remedy, verdict, said)
+    # section 3: threshold moving at 1:20, minority recall and precision, as printed
+    recall = verdict_of(table_row("minority recall", "harsh 1:20", "threshold moving"))
+    precision = verdict_of(table_row("minority precision", "harsh 1:20", "threshold moving"))
+    both_clear = recall[3] == "better" and precision[3] == "worse"
+    neither = recall[3] == precision[3] == "no clear difference"
+    assert both_clear or neither
+    assert (f"recall up about {round(abs(float(recall[0])))} pts and precision down about "
+            f"{round(abs(float(precision[0])))} pts, {'both clear' if both_clear else 'neither clear'} over five seeds") in text
+    cw = verdict_of(table_row("minority recall", "real 1:2.9", "class weights"))
+    assert f"(class weights by about {round(float(cw[0]))} pts" in text
