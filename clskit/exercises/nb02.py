@@ -124,10 +124,10 @@ def _max_pool(fn, c):
 
 @exercise("02.4", "Parameters of a convolution layer")
 def _params(answer, c):
-    # nn.Conv2d(16, 32, kernel_size=3) with bias: 32 * 16 * 3 * 3 + 32
-    c.expect(answer == 4640, "4,640 parameters is right", f"{answer!r} is not the parameter count")
-    if answer == 4608:
+    # nn.Conv2d(24, 48, kernel_size=5) with bias: 48 * 24 * 5 * 5 + 48
+    c.expect(answer == 28848, "28,848 parameters is right", f"{answer!r} is not the parameter count")
+    if answer == 28800:
         return "you forgot the bias: one per output channel (nn.Conv2d has bias=True unless told otherwise)"
-    if answer in (288, 320, 144):
-        return "every output channel has one 3x3 kernel per input channel: out * in * k * k (+ bias)"
+    if answer in (1200, 1248, 600, 10368, 10416):
+        return "every output channel has one 5x5 kernel per input channel: out * in * k * k (+ bias)"
     return "params = out_channels * in_channels * k * k + out_channels (bias)"
