@@ -25,7 +25,7 @@ def test_cam_rows_are_the_cams_maps(agg_pyplot, name):
     (got,) = maps.values()
     assert torch.allclose(got, expected, atol=1e-6)
     fig = agg_pyplot.gcf()
-    assert len(fig.axes) == 2 * 3                        # image row + one overlay row, 3 columns
+    assert len(fig.axes) == 2 * 3 + 1                    # image row + one overlay row, 3 columns, colour bar
 
 
 def _min_max(maps):
@@ -57,7 +57,7 @@ def test_models_dict_gives_one_block_of_rows_per_model_and_prediction_titles(agg
                          titles=["one", "two"], show=False)
     assert list(maps) == ["A: Grad-CAM", "A: saliency", "B: Grad-CAM", "B: saliency"]
     fig = agg_pyplot.gcf()
-    assert len(fig.axes) == 5 * 2
+    assert len(fig.axes) == 5 * 2 + 1                    # and the colour bar
     assert fig.axes[0].get_title() == "one"
     with torch.no_grad():
         predicted = classes[int(b(x[1:2]).argmax())]
@@ -88,3 +88,20 @@ def test_bad_inputs_say_what_to_do(agg_pyplot):
         show_cam_grid(m, x, [torch.rand(3, 16, 16)], show=False)
     with pytest.raises(ValueError, match="model is None"):
         show_cam_grid(None, x, ["gradcam"], show=False)
+
+
+def test_one_colour_bar_for_the_overlay_rows(agg_pyplot):
+    m, x = _model(), torch.rand(2, 3, 16, 16)
+    show_cam_grid(m, x, ["gradcam", "saliency"], show=False)
+    fig = agg_pyplot.gcf()
+    *grid, bar = fig.axes
+    assert len(grid) == 3 * 2
+    assert bar.get_ylim() == (0.0, 1.0) and "each map scaled to [0, 1]" in bar.get_ylabel()
+    assert bar.collections or bar.images                                  # the colour scale is drawn
+    first_overlay, last_overlay = grid[2].get_position(), grid[-1].get_position()
+    box = bar.get_position()
+    assert box.x0 > last_overlay.x1                                      # right of the grid
+    assert abs(box.y0 - last_overlay.y0) < 1e-6 and abs(box.y1 - first_overlay.y1) < 1e-6   # as tall as the overlays
+    agg_pyplot.close("all")
+    show_cam_grid(m, x, ["gradcam"], colorbar=False, show=False)
+    assert len(agg_pyplot.gcf().axes) == 2 * 2

@@ -38,6 +38,19 @@ def test_notebook_05_quotes_the_longer_scratch_runs():
     # the margin: even the longer run's interval stays below the probe's (5 per class: 0.862 to 0.942)
     assert "(0.68, 95% interval 0.61 to 0.74) stays below the probe's interval (0.86 to 0.94)" in text
     assert [round(v, 2) for v in longer["test_interval"]] == [0.61, 0.74] and longer["test_interval"][1] < 0.862
+    # the summary says the same
+    assert "60 epochs add about 5 points on validation and up to about 11 on test (0.68)" in text
+    # "its first run matches this one ... as in the table below": the stored outputs are the script's first run
+    import re
+
+    nb = nbformat.read(ROOT / "notebooks" / "05_transfer_learning.ipynb", as_version=4)
+    outputs = " ".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "its first run matches this one: the same five validation accuracies" in text
+    band = re.search(r"over the last 5 epochs: ([\d.]+) to ([\d.]+)", outputs)
+    assert band and (float(band[1]), float(band[2])) == (round(min(base["valid_last5"]), 3),
+                                                         round(max(base["valid_last5"]), 3)), band
+    stored = re.search(r"scratch CNN, 60 per class\s+([\d.]+)", outputs)
+    assert stored and float(stored[1]) == round(base["test_accuracy"], 3), stored
 
 
 def test_notebook_13_quotes_adabn_under_other_batchings():
@@ -317,3 +330,34 @@ def test_notebook_09_readings_quote_numbers_printed_on_the_page():
             f"{round(abs(float(precision[0])))} pts, {'both clear' if both_clear else 'neither clear'} over five seeds") in text
     cw = verdict_of(table_row("minority recall", "real 1:2.9", "class weights"))
     assert f"(class weights by about {round(float(cw[0]))} pts" in text
+
+
+def test_notebook_11_prints_the_longer_cued_runs_it_quotes():
+    """The paragraph that quotes benchmarks/results/cued_longer.json has, right above it, a cell that reads the file and
+    prints the figures; the stored output is the file's, and the notebook's own cued run is the script's 3-epoch run."""
+    import re
+
+    runs = {r["epochs"]: r for r in json.loads((ROOT / "benchmarks/results/cued_longer.json").read_text())["runs"]}
+    cells = nbformat.read(ROOT / "notebooks" / "11_interpretability.ipynb", as_version=4).cells
+    printed = lambda cell: "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")  # noqa: E731
+    reader = next(i for i, c in enumerate(cells) if c.cell_type == "code" and "cued_longer.json" in c.source)
+    assert cells[reader + 1].cell_type == "markdown"
+    assert cells[reader + 1].source.startswith("Does stopping at 3 epochs matter?")
+    table = printed(cells[reader])
+    for r in runs.values():
+        assert "{:.1%} ({:.0%} to {:.0%})".format(r["random_marker_accuracy"], *r["random_marker_interval"]) in table
+        assert "{:.1%} ({:.0%} to {:.0%})".format(r["clean_test_accuracy"], *r["clean_test_interval"]) in table
+    assert "+10 (+7 to +13)" in table and "+20 (+16 to +24)" in table
+    assert re.search(r"follows the marker \(of 400\)\s+400\s+355\s+303\n", table)
+    assert re.search(r"right where the marker names another class \(of 305\)\s+0\s+40\s+80\n", table)
+    assert f"15 epochs: {[round(a, 3) for a in runs[15]['valid_per_epoch']]}" in table
+    # the notebook's cued run (3 epochs) prints what the script's first run stored, and the reading quotes it
+    base = runs[3]
+    cued = printed(next(c for c in cells if c.cell_type == "code" and "cued_learn.fit(3)" in c.source))
+    assert f"validation accuracy per epoch: {[round(a, 3) for a in base['valid_per_epoch']]}" in cued
+    cued_rows = cued.split("cued model  ")[1]
+    new = f"{base['random_marker_right'] / base['random_marker_n']:.1%}"
+    clean = f"{base['clean_test_right'] / base['clean_test_n']:.1%}"
+    assert re.search(rf"new images, random marker\s+{re.escape(new)}", cued_rows)
+    assert re.search(rf"clean test split \(no marker\)\s+{re.escape(clean)}", cued_rows)
+    assert f"it scores **{new}** (interval 20% to 28%), and **{clean}**" in _markdown("11_interpretability.ipynb")

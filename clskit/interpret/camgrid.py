@@ -30,7 +30,8 @@ def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: tor
                   methods: Sequence[Method] | Mapping[str, Method] = ("gradcam", "gradcam++", "saliency"), *,
                   targets=None, transform: Callable | None = None, target_layer: nn.Module | str | None = None,
                   classes: Sequence[str] | None = None, titles: Sequence[str] | None = None,
-                  alpha: float = 0.5, cell: float = 1.6, show: bool = True) -> dict[str, torch.Tensor]:
+                  alpha: float = 0.5, cell: float = 1.6, colorbar: bool = True,
+                  show: bool = True) -> dict[str, torch.Tensor]:
     """Draw ``images`` in the first row and, below, one row of heat-map overlays per (model, method).
 
     Args:
@@ -47,6 +48,8 @@ def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: tor
         titles: one title per image for the first row.
         alpha: weight of the heat map in the overlay.
         cell: inches per grid cell.
+        colorbar: add one colour bar beside the overlay rows, for the heat scale they share (each map is
+            scaled to [0, 1] on its own, so the bar reads "least" to "most" of that map).
         show: call ``plt.show()``; with ``False`` the figure stays open (``plt.gcf()``).
 
     Returns:
@@ -81,7 +84,9 @@ def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: tor
             rows[label] = _maps(m, x, method, targets, target_layer, tuple(images.shape[-2:]), classes is not None)
 
     b = len(images)
-    fig, axes = plt.subplots(1 + len(rows), b, figsize=(cell * b, cell * (1 + len(rows)) + 0.2), squeeze=False)
+    bar_width = 0.9 if colorbar else 0.0                  # inches kept at the right for the colour bar
+    fig, axes = plt.subplots(1 + len(rows), b, figsize=(cell * b + bar_width, cell * (1 + len(rows)) + 0.2),
+                             squeeze=False)
     for i in range(b):
         axes[0, i].imshow(images[i].permute(1, 2, 0).clamp(0, 1).squeeze(-1).numpy(),
                           cmap="gray" if images.shape[1] == 1 else None)
@@ -98,10 +103,25 @@ def show_cam_grid(model: nn.Module | Mapping[str, nn.Module] | None, images: tor
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1 - bar_width / fig.get_figwidth(), 1))
+    if colorbar:
+        _add_colorbar(fig, axes[1:], bar_width)
     if show:
         plt.show()
     return {label: maps for label, (maps, _) in rows.items()}
+
+
+def _add_colorbar(fig, overlay_axes, bar_width: float) -> None:
+    """One colour bar at the right of the figure, as tall as the overlay rows: the colours of ``overlay``."""
+    import matplotlib as mpl
+
+    top, bottom = overlay_axes[0, -1].get_position(), overlay_axes[-1, -1].get_position()
+    left = 1 - 0.75 * bar_width / fig.get_figwidth()
+    cax = fig.add_axes((left, bottom.y0, 0.12 / fig.get_figwidth(), top.y1 - bottom.y0))
+    bar = fig.colorbar(mpl.cm.ScalarMappable(mpl.colors.Normalize(0, 1), cmap="jet"), cax=cax,     # overlay()'s colours
+                       ticks=[0, 0.5, 1])
+    bar.set_label("heat (each map scaled to [0, 1])", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
 
 
 def _label(method: Method, i: int) -> str:
