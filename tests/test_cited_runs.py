@@ -189,10 +189,9 @@ def test_notebook_11_quotes_the_longer_cued_runs():
     base, longer, longest = runs[3], runs[15], runs[30]
     text = _markdown("11_interpretability.ipynb")
     assert "so training longer could only teach it the shapes" not in text
-    # the script's 3-epoch run repeats the notebook's cell 18: the figures its stored output shows
-    assert round(base["valid_per_epoch"][-1], 3) == result["notebook_stored"]["valid_per_epoch"][-1] == 0.973
+    # the script's 3-epoch run repeats the notebook's cell 18 (its stored output: the test below)
+    assert round(base["valid_per_epoch"][-1], 3) == 0.973
     assert base["random_marker_right"] == 95 and base["follows_marker"] == 1.0
-    assert abs(base["clean_test_accuracy"] - result["notebook_stored"]["clean_test_accuracy"]) <= 0.01
     pct = lambda v: f"{v:.1%}"
     span = lambda iv: f"{iv[0]:.0%} to {iv[1]:.0%}"
     d = longer["random_marker_vs_3_epochs"]

@@ -21,6 +21,7 @@ import torch
 import torch.nn as nn
 
 from clskit import interpret
+from clskit.interpret.drawing import OVERLAY_CMAP
 from clskit.utils import as_float_images, normalize_maps
 
 Method = Union[str, Callable, torch.Tensor]
@@ -118,7 +119,7 @@ def _add_colorbar(fig, overlay_axes, bar_width: float) -> None:
     top, bottom = overlay_axes[0, -1].get_position(), overlay_axes[-1, -1].get_position()
     left = 1 - 0.75 * bar_width / fig.get_figwidth()
     cax = fig.add_axes((left, bottom.y0, 0.12 / fig.get_figwidth(), top.y1 - bottom.y0))
-    bar = fig.colorbar(mpl.cm.ScalarMappable(mpl.colors.Normalize(0, 1), cmap="jet"), cax=cax,     # overlay()'s colours
+    bar = fig.colorbar(mpl.cm.ScalarMappable(mpl.colors.Normalize(0, 1), cmap=OVERLAY_CMAP), cax=cax,
                        ticks=[0, 0.5, 1])
     bar.set_label("heat (each map scaled to [0, 1])", fontsize=8)
     bar.ax.tick_params(labelsize=7)

@@ -15,7 +15,10 @@ from clskit.interpret.cam import CAMS
 from clskit.interpret.gradients import saliency, smoothgrad
 
 
-def overlay(image, heatmap, alpha: float = 0.5, cmap: str = "jet") -> np.ndarray:
+OVERLAY_CMAP = "jet"   # overlay()'s colours; show_cam_grid's colour bar uses the same
+
+
+def overlay(image, heatmap, alpha: float = 0.5, cmap: str = OVERLAY_CMAP) -> np.ndarray:
     """Blend a heat map over an image: a pure function returning an RGB float array in ``[0, 1]``.
 
     Args:
