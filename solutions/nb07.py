@@ -25,7 +25,7 @@ def scaled_convolution():
 
 
 # 07.3: test accuracies over 5 seeds with 30% wrong labels (wide MLP), as the notebook measures them
-NOISY = {"none": [0.737, 0.748, 0.744, 0.741, 0.744], "dropout": [0.763, 0.778, 0.770, 0.778, 0.807]}
+NOISY = {"none": [0.737, 0.748, 0.744, 0.737, 0.744], "dropout": [0.744, 0.759, 0.770, 0.778, 0.807]}
 
 SOLUTIONS = {"07.1": why_the_loss_rises, "07.2": scaled_convolution,
              "07.3": lambda: {"prediction": "help", "measured": NOISY}, "07.4": patience}
