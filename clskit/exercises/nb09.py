@@ -31,7 +31,8 @@ def _read_auc_drop(measured):
     others = ", ".join(f"{r} {measured[r][0]:+.1f}" for r in measured if r != worst)
     why = (f"{worst} changed ROC AUC by {diff:+.1f} pts (95% CI {low:+.1f} to {high:+.1f}; {clear}); the others: "
            f"{others} pts. Weights, resampling with repeats and focal loss change how much each training image "
-           "counts, while undersampling throws most of the common images away, and fewer images teach a worse ranking")
+           "counts, while undersampling throws most of the common images away, and fewer images can teach a "
+           "worse ranking; only an interval below 0 shows that it did")
     return worst, why
 
 
