@@ -39,7 +39,7 @@ _EXPORTS = {
     "cls_attention": "models.features", "tile": "models.features",
     # training
     "Learner": "training.learner", "EarlyStoppingCB": "training.callbacks", "CheckpointCB": "training.callbacks",
-    "SnapshotCB": "training.callbacks",
+    "SnapshotCB": "training.callbacks", "StackedRuns": "training.runs",
     "seed_everything": "utils", "record_result": "utils",
     # evaluation
     "accuracy": "metrics", "accuracy_of": "inference", "predict_probs": "inference", "predict_logits": "inference",
