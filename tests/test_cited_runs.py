@@ -23,23 +23,23 @@ def test_notebook_05_quotes_the_longer_scratch_runs():
                            runs["FULL network: widths 32-64-128, 40 epochs"])
     text = _markdown("05_transfer_learning.ipynb")
     # the script's first run repeats the notebook's: its band is the one notebook 05's claim check reads
-    assert 0.60 <= min(base["valid_last5"]) and max(base["valid_last5"]) <= 0.64
-    assert "this very run scores 0.57 on test" in text and round(base["test_accuracy"], 3) == 0.57
-    assert ("60 epochs end between 0.65 and 0.68 on validation and score 0.68 on the test photos, the wider network "
-            "0.67 to 0.69 and 0.645") in text
-    assert 0.65 <= min(longer["valid_last5"]) and max(longer["valid_last5"]) <= 0.68
-    assert round(longer["test_accuracy"], 2) == 0.68
-    assert 0.67 <= min(wider["valid_last5"]) and max(wider["valid_last5"]) <= 0.69
-    assert round(wider["test_accuracy"], 3) == 0.645
-    assert "about 5 points more on validation, and at most about 11 on test" in text
+    assert 0.625 <= min(base["valid_last5"]) and max(base["valid_last5"]) <= 0.645
+    assert "this very run scores 0.58 on test" in text and round(base["test_accuracy"], 3) == 0.58
+    assert ("60 epochs end between 0.66 and 0.67 on validation and score 0.655 on the test photos, the wider network "
+            "0.66 to 0.70 and 0.635") in text
+    assert 0.655 <= min(longer["valid_last5"]) and max(longer["valid_last5"]) <= 0.675
+    assert round(longer["test_accuracy"], 3) == 0.655
+    assert 0.655 <= min(wider["valid_last5"]) and max(wider["valid_last5"]) <= 0.70
+    assert round(wider["test_accuracy"], 3) == 0.635
+    assert "about 3 to 6 points more on validation, and at most about 7.5 on test" in text
     gains = [max(r["valid_last5"]) - max(base["valid_last5"]) for r in (longer, wider)]
-    assert all(0.03 <= g <= 0.07 for g in gains), gains
-    assert max(r["test_accuracy"] for r in (longer, wider)) - base["test_accuracy"] <= 0.115
+    assert all(0.025 <= g <= 0.06 for g in gains), gains
+    assert round(max(r["test_accuracy"] for r in (longer, wider)) - base["test_accuracy"], 3) == 0.075
     # the margin: even the longer run's interval stays below the probe's (5 per class: 0.862 to 0.942)
-    assert "(0.68, 95% interval 0.61 to 0.74) stays below the probe's interval (0.86 to 0.94)" in text
-    assert [round(v, 2) for v in longer["test_interval"]] == [0.61, 0.74] and longer["test_interval"][1] < 0.862
+    assert "(0.655, 95% interval 0.59 to 0.72) stays below the probe's interval (0.86 to 0.94)" in text
+    assert [round(v, 2) for v in longer["test_interval"]] == [0.59, 0.72] and longer["test_interval"][1] < 0.862
     # the summary says the same
-    assert "60 epochs add about 5 points on validation and up to about 11 on test (0.68)" in text
+    assert "60 epochs add about 3 points on validation and up to about 7.5 on test (0.655)" in text
     # "its first run matches this one ... as in the table below": the stored outputs are the script's first run
     import re
 
