@@ -3,7 +3,7 @@
 
 def shuffle_measured():
     # 04.1: outputs for two digits, and for the same digits with shuffled patches (float rounding only without the
-    # position embedding; a few percent with it)
+    # position embedding; about 1% with it)
     import torch
 
     out = torch.tensor([[1.5, -0.3, 0.2], [0.1, 0.9, -1.2]])

@@ -66,7 +66,7 @@ def _read_rare_pneumonia(measured):
     else:
         outcome = "accuracy" if da > dr else "pneumonia recall"
     why = (f"accuracy went {a0:.3f} → {a1:.3f}, pneumonia recall {r0:.3f} → {r1:.3f}. When pneumonia is rare, "
-           "a model can miss most of it and still be right on the many normal X-rays, so accuracy hides "
+           "a model can miss many of the cases and still be right on the many normal X-rays, so accuracy hides "
            "what recall shows")
     return outcome, why
 
