@@ -6,10 +6,10 @@ AUC_AT_HARSH = {"class weights": (-0.8, -1.6, 0.1), "oversampling": (-0.8, -2.1,
 RARE = {"accuracy": (0.88, 0.93), "pneumonia recall": (0.98, 0.71)}
 
 SOLUTIONS = {"09.1": lambda: 2000 / 2500,
-             "09.2": lambda: {"prediction": "undersampling", "measured": AUC_AT_HARSH},
+             "09.2": lambda: {"prediction": "none", "measured": AUC_AT_HARSH},
              "09.3": lambda: 2,
              "09.4": lambda: {"prediction": "pneumonia recall", "measured": RARE}}
 WRONG = {"09.1": (lambda: 0.5, "balanced"),
-         "09.2": (lambda: {"prediction": "focal loss", "measured": AUC_AT_HARSH}, "throws"),
+         "09.2": (lambda: {"prediction": "undersampling", "measured": AUC_AT_HARSH}, "interval below 0"),
          "09.3": (lambda: 3, "threshold"),
          "09.4": (lambda: {"prediction": "accuracy", "measured": RARE}, "hides")}

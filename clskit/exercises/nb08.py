@@ -88,20 +88,19 @@ predict_then_measure("08.2", "Temperature scaling on another population", ("clos
                      _read_calibration)
 
 
-@exercise("08.5", "Find the bug: a recall requirement met on the test set")
-def _threshold_on_test(answer, c):
-    got = str(answer).strip().lower()
-    if got not in ("a", "b", "c", "d"):
-        c.fail(f"expected one letter, 'a' to 'd'; got {answer!r}")
-        return "answer with the letter of the option you chose, e.g. 'a'"
-    if c.expect(got == "b", "b: the threshold was chosen on the test set, so the test recall reaches 0.95 by "
-                            "construction; only a threshold chosen on validation gives a test result",
-                f"{got!r} is not the bug"):
+@exercise("08.5", "Find the bug: a ROC AUC computed from the decisions")
+def _auc_of_decisions(answer, c):
+    try:
+        line = int(answer)
+    except (TypeError, ValueError):
+        c.fail(f"expected a line number; got {answer!r}")
+        return "answer with the number of the line that is wrong (1 to 3)"
+    if c.expect(line == 3, "line 3: ROC AUC ranks scores, and it was given the 0/1 decisions at 0.5 instead of the "
+                           "scores; with one threshold left its area is the balanced accuracy",
+                f"line {line} is not the bug"):
         return ""
-    hints = {"a": "0.5 is only a default; a recall requirement needs its own threshold. Ask instead which "
-                  "data chose the threshold",
-             "c": "for_recall returns the highest threshold that reaches the recall (see section 3). Ask instead "
-                  "which data chose the threshold",
-             "d": "the requirement is a recall; the metric is the right one. Ask instead which data chose the "
-                  "threshold"}
-    return hints[got]
+    hints = {1: "argmax is the decision at threshold 0.5, a fine thing to compute. Which metric then receives it, "
+                "and what does that metric need?",
+             2: "M.accuracy takes the probabilities and applies argmax itself, so the accuracy is right (it matches). "
+                "Which metric needs every score, not only the decision?"}
+    return hints.get(line, "read each line and ask which input each metric needs: a decision or a score?")
