@@ -61,10 +61,17 @@ predict_then_measure("07.2", "Scale a convolution followed by BatchNorm",
 
 
 def _read_dropout(measured):
-    """``measured = {"none": [test accuracies], "dropout": [test accuracies]}``, one per seed, seed for seed."""
+    """``measured = {"none": runs, "dropout": runs}``: per seed, seed for seed, one 1/0 per test image (right or
+    wrong). Read as every verdict of the notebook: each image's correctness averaged over the seeds, dropout's
+    minus none's, as a paired interval over the test images."""
+    import numpy as np
+
     from clskit.stats import paired_difference
 
-    d = paired_difference(measured["dropout"], measured["none"], over="seeds")
+    dropout, none = (np.asarray(measured[k], dtype=float) for k in ("dropout", "none"))
+    if dropout.ndim != 2 or dropout.shape != none.shape:
+        raise ValueError("pass, for each arm, one row of 1/0 per seed and test image, e.g. noisy_right['none']")
+    d = paired_difference(dropout.mean(0), none.mean(0), over="images")
     outcome = {"better": "help", "worse": "hurt"}.get(d.verdict, "no clear difference")
     why = (f"dropout minus no regulariser: {d}; with wrong labels, memorising them hurts, and dropout makes "
            "memorising harder")
