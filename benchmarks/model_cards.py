@@ -44,7 +44,7 @@ MODELS = [
      "tensorflow/tpu models/official/efficientnet/lite README (FP32, 75.1%); timm weights tf_efficientnet_lite0"),
     ("ViT-B/16", "ViT", 2020, "tv", "vit_b_16", 224, None, None),
     ("DeiT-S", "DeiT", 2020, "timm", "deit_small_patch16_224", 224, 79.8,
-     "Touvron et al. 2021, Training data-efficient image transformers, arXiv:2012.12877, Table 1 (DeiT-S)"),
+     "Touvron et al. 2021, Training data-efficient image transformers, arXiv:2012.12877, Table 5 (DeiT-S)"),
     ("Swin-T", "Swin", 2021, "tv", "swin_t", 224, None, None),
     ("BEiT-B/16", "BEiT", 2021, "timm", "beit_base_patch16_224", 224, 83.2,
      "Bao et al. 2021, BEiT: BERT Pre-Training of Image Transformers, arXiv:2106.08254 (abstract; self-supervised "
