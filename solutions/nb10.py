@@ -16,6 +16,10 @@ def argmax_sets(probs, thresholds):  # a plausible mistake: single-label thinkin
     return np.eye(p.shape[1], dtype=int)[p.argmax(1)]
 
 
+def per_row_sets(probs, thresholds):  # the notebook's bug: one threshold per image (row), not per label
+    return (np.asarray(probs) >= np.asarray(thresholds)[:, None]).astype(int)
+
+
 # 10.2: an example measurement (points changed when the rare label is switched off; your numbers differ a little)
 CHANGE = {"Hamming loss": 1.4, "micro F1": 1.7, "macro F1": 23.4}
 # 10.4: an example measurement (sigmoid minus softmax subset accuracy, both tuned; the notebook's run): the interval
@@ -28,5 +32,5 @@ SOLUTIONS = {"10.1": lambda: float(((PROBS >= 0.5) != TARGETS).mean()),
              "10.4": lambda: {"prediction": "no clear difference", "measured": TUNED_HEADS}}
 WRONG = {"10.1": (lambda: 1 / 3, "(image, label)"),
          "10.2": (lambda: {"prediction": "Hamming loss", "measured": CHANGE}, "pool every"),
-         "10.3": (lambda: argmax_sets, "independent"),
+         "10.3": (lambda: per_row_sets, "(4, 3)"),
          "10.4": (lambda: {"prediction": "sigmoid better", "measured": TUNED_HEADS}, "how many labels")}

@@ -23,23 +23,32 @@ def _hamming(answer, c):
     return "threshold every probability at 0.5, compare with the targets entry by entry, and take the fraction of wrong label decisions"
 
 
-@exercise("10.3", "Predict label sets with per-label thresholds")
+@exercise("10.3", "Find the bug: per-label thresholds")
 def _predict(fn, c):
     if not callable(fn):
         c.fail(f"expected a function predict_sets(probs, thresholds); got {type(fn).__name__}")
         return "define `def predict_sets(probs, thresholds): ...` and pass the function itself"
     rng = np.random.default_rng(0)
-    for n, k in [(3, 3), (20, 5)]:
-        p = np.round(rng.random((n, k)), 1)
-        t = np.round(rng.uniform(0.2, 0.8, k), 1)
+    cases = [(PROBS, np.array([0.6, 0.5, 0.3]))]                           # the notebook's example: 3 images, 3 labels
+    for n, k in [(20, 5), (4, 4), (300, 4)]:
+        cases.append((np.round(rng.random((n, k)), 1), np.round(rng.uniform(0.2, 0.8, k), 1)))
+    for p, t in cases:
         want = (p >= t).astype(int)
-        got = np.asarray(fn(p, t))
+        try:
+            got = np.asarray(fn(p, t))
+        except Exception as e:                                               # noqa: BLE001 - a learner's bug
+            c.fail(f"for probs of shape {p.shape} and {len(t)} thresholds your function raises {type(e).__name__}: {e}")
+            return ("the 3 x 3 example let this mistake through: which axis of probs do your thresholds line up with? "
+                    "A row is an image, a column a label")
         if got.shape != want.shape or not np.array_equal(got.astype(int), want):
-            c.fail(f"for probs of shape {p.shape} your label sets differ from probs >= thresholds")
-            return ("labels are independent: compare each probability with its own label's threshold "
-                    "(probs >= thresholds broadcasts over rows); do not take an argmax")
-    c.ok("your label sets match probs >= thresholds, one threshold per label")
-    return ""
+            c.fail(f"for probs of shape {p.shape} your label sets differ from one threshold per label")
+            if got.shape == want.shape and p.shape[0] == p.shape[1] and np.array_equal(got, (p >= t[:, None]).astype(int)):
+                return ("find the wrong label set by hand, and for each of its entries ask which threshold it was compared "
+                        "with. Then call your function on probs of shape (4, 3) and read what happens")
+            return "labels are independent: compare each probability with its own label's threshold; do not take an argmax"
+    c.ok("your label sets match one threshold per label, on the square example and on larger, non-square ones")
+    return ("the colleague's thresholds[:, None] lined the thresholds up with the images; on a 3 x 3 example the shapes "
+            "happen to fit, so test array code on an example with more rows than columns")
 
 
 def _read_biggest_change(measured):
