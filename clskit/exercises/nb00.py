@@ -81,7 +81,7 @@ def _evaluate(fn, c):
     import torch
 
     model, x, y = _one_digit_batch()
-    model.train()                                   # as a model is after training
+    model.train()                                   # as a model is between the epochs of a training loop
     before = {k: v.clone() for k, v in model.state_dict().items()}
     got = fn(model, x, y)
     changed = [k for k, v in model.state_dict().items() if k != "1.num_batches_tracked" and not torch.equal(v, before[k])]
