@@ -277,6 +277,8 @@ def test_runner_keeps_one_html_copy_and_drops_empty_displays():
         nbformat.v4.new_output("display_data", data={"text/html": "<div></div>", "text/markdown": "```html\n<div></div>\n```",
                                                      "text/plain": "<div></div>"}),
         nbformat.v4.new_output("display_data", data={"text/html": "", "text/plain": "<IPython.core.display.HTML object>"}),
+        nbformat.v4.new_output("display_data", data={"text/html": "\n<style>\n  progress { width: 300px; }\n</style>\n",
+                                                     "text/plain": "<IPython.core.display.HTML object>"}),
         nbformat.v4.new_output("display_data", data={"text/html": table, "text/markdown": f"```html\n{table}\n```",
                                                      "text/plain": table}),
         nbformat.v4.new_output("display_data", data={"text/markdown": "**bold**", "text/plain": "bold"}),

@@ -120,12 +120,13 @@ def _lighten(output) -> None:
         meta[f"image/{fmt}"] = meta.pop("image/png")
 
 
-_EMPTY_HTML = re.compile(r"^\s*(<div>\s*</div>)?\s*$")
+_EMPTY_HTML = re.compile(r"^\s*(<div>\s*</div>|(<style>.*?</style>\s*)+)?\s*$", re.DOTALL)
 
 
 def _is_empty_html(out) -> bool:
     """A display that shows nothing: a progress bar cleared to ``""`` or ``<div></div>`` (fastprogress does
-    this after every ``get_preds``). Stored, it is an empty box on the course website."""
+    this after every ``get_preds``), or fastprogress's bare ``<style>`` block. Stored, it is an empty box on the
+    course website."""
     data = out.get("data", {})
     html = data.get("text/html")
     if html is None or set(data) - {"text/html", "text/markdown", "text/plain"}:
