@@ -75,3 +75,47 @@ predict_then_measure("13.1", "AdaBN on a network with ImageNet's statistics, cle
                      ("better", "worse", "no clear difference"), _read_adabn)
 predict_then_measure("13.2", "AdaBN on a source model with its own statistics, blurred photos",
                      ("better", "worse", "no clear difference"), _read_adabn)
+
+
+_CORRUPTIONS = ("gaussian_blur", "gaussian_noise", "brightness", "jpeg")
+
+
+@exercise("13.6", "Which corruption costs the most, and does brightness cost anything?")
+def _drop(answer, c):
+    """``answer`` is {"prediction": {"costs the most": name, "brightness": verdict}, "measured": table}, where the
+    table (one row per corruption at one severity) has the columns "change (pts)" and "verdict"."""
+    if not isinstance(answer, dict) or not {"prediction", "measured"} <= set(answer):
+        c.fail("pass a dict {'prediction': my_prediction, 'measured': measured}")
+        return "write your prediction before you run the experiment"
+    guess, table = answer["prediction"], answer["measured"]
+    if not isinstance(guess, dict) or guess.get("costs the most") not in _CORRUPTIONS or \
+            guess.get("brightness") not in ("worse", "no clear difference"):
+        c.fail(f"{guess!r} is not a full prediction")
+        return (f"fill in both: 'costs the most' is one of {', '.join(map(repr, _CORRUPTIONS))}; 'brightness' is "
+                "'worse' or 'no clear difference'")
+    most = table["change (pts)"].idxmin()
+    bright = table.loc["brightness"]
+    c.expect(guess["costs the most"] == most, f"{most} costs the most: {table.loc[most, 'change (pts)']:+.1f} pts",
+             f"you predicted {guess['costs the most']!r}, but {most} costs the most "
+             f"({table.loc[most, 'change (pts)']:+.1f} pts)")
+    c.expect(guess["brightness"] == bright["verdict"],
+             f"brightness: {bright['verdict']} ({bright['change (pts)']:+.1f} pts)",
+             f"you predicted {guess['brightness']!r} for brightness, but the interval says {bright['verdict']!r} "
+             f"({bright['change (pts)']:+.1f} pts)")
+    return ("the probe reads the backbone's features, and those features depend on edges and texture: a corruption "
+            "that removes them costs the most; one that shifts every pixel by the same amount changes them least")
+
+
+def _read_zero_shot(measured):
+    """``measured`` holds the 5-way one-shot accuracy ("one shot") and the zero-shot head's ("zero-shot")."""
+    one, zero = float(measured["one shot"]), float(measured["zero-shot"])
+    outcome = "yes" if one >= zero else "no"
+    why = f"one labelled photo per class: {one:.3f} of queries right; the ImageNet head with none: {zero:.3f}"
+    if outcome == "no":
+        why += ("; one support photo is a noisy prototype, while the head was trained on about 1300 labelled photos "
+                "of each of these classes")
+    return outcome, why
+
+
+predict_then_measure("13.7", "Does one labelled photo per class reach the zero-shot head?", ("yes", "no"),
+                     _read_zero_shot)
