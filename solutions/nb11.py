@@ -10,6 +10,9 @@ POINTING = {"Grad-CAM": 0.34, "saliency": 1.0}
 RANDOMISED = {"Grad-CAM": clskit.stats.PairedDifference(-1.0, -6.0, 3.0, 100, "images"),
               "saliency": clskit.stats.PairedDifference(5.0, 3.0, 8.0, 100, "images")}
 
+# 11.5: section 4, 5x5 grid: area under the deletion curve, saliency's order minus Grad-CAM's, paired over 60 photos
+DELETION = clskit.stats.PairedDifference(4.8, 1.3, 8.4, 60, "images")
+
 
 def _cam():
     A = torch.tensor([[[[1., 2.], [3., 4.]], [[4., 3.], [2., 1.]]]])
@@ -38,10 +41,12 @@ def signed_saliency(model, image, c):
 
 SOLUTIONS = {"11.1": lambda: {"prediction": "saliency", "measured": POINTING},
              "11.2": lambda: {"prediction": "saliency", "measured": RANDOMISED},
-             "11.3": _cam, "11.4": lambda: my_saliency}
+             "11.3": _cam, "11.4": lambda: my_saliency,
+             "11.5": lambda: {"prediction": "Grad-CAM", "measured": DELETION}}
 WRONG = {
     "11.1": (lambda: {"prediction": "Grad-CAM", "measured": POINTING}, "receptive"),
     "11.2": (lambda: {"prediction": "neither", "measured": RANDOMISED}, "edges"),
     "11.3": (_cam_without_relu, "ReLU"),
     "11.4": (lambda: signed_saliency, "absolute"),
+    "11.5": (lambda: {"prediction": "saliency", "measured": DELETION}, "coarse map"),
 }
