@@ -5,7 +5,8 @@ from clskit import paired_difference
 
 def kinds():
     return {"weld seam photo: good or faulty": "binary", "dog photo: which of 120 breeds": "multiclass",
-            "street photo: which of car, bicycle, pedestrian appear": "multilabel", "steel part: ok, scratch or spot": "multiclass"}
+            "street photo: which of car, bicycle, pedestrian appear": "multilabel",
+            "steel part: ok, or its single worst defect (scratch or spot)": "multiclass"}
 
 
 def all_multiclass():

@@ -49,7 +49,7 @@ predict_then_measure("01.3", "Can a duplicate finder catch a burst?", ("catches 
 TASKS = {"weld seam photo: good or faulty": "binary",
          "dog photo: which of 120 breeds": "multiclass",
          "street photo: which of car, bicycle, pedestrian appear": "multilabel",
-         "steel part: ok, scratch or spot": "multiclass"}
+         "steel part: ok, or its single worst defect (scratch or spot)": "multiclass"}
 
 
 @exercise("01.4", "Binary, multiclass or multilabel?")
