@@ -19,11 +19,11 @@ the same target pool and 200 test photos) three ways each:
   shuffling (the 600 training photos and the 100 target photos each shuffled with seed 0), and one batch of all
   the photos (600, then 100: the exact statistics of each set).
 
-Each row is AdaBN's paired change in test accuracy against no adaptation (the same source model without AdaBN),
-over the 200 test photos, with ``paired_difference``'s 95% bootstrap interval and verdict. In the matched
-protocol the "before" arm differs between batchings, since the source statistics do.
-Results go to benchmarks/results/adabn_batches.json; tests/test_cited_runs.py checks notebook 13's sentences
-about them.
+Each row is AdaBN's paired change in test accuracy against no adaptation (the same source model without AdaBN), over
+the 200 test photos, with ``paired_difference``'s 95% bootstrap interval and verdict. In the matched protocol the
+"before" arm differs between batchings, since the source statistics do. Results go to
+clskit/data/runs/adabn_batches.json (read by clskit.load_stored_run); tests/test_cited_runs.py checks notebook 13's
+sentences about them.
 """
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def main() -> None:
     import clskit
     from clskit import (adapt_bn, corrupt_dataset, create_model, embed, linear_probe, load_dataset,
                         paired_difference, per_class_indices, preprocess_for)
+    from clskit.utils import STORED_RUNS
 
     start = time.time()
     clskit.seed_everything(0)
@@ -100,7 +101,7 @@ def main() -> None:
 
     seconds = round(time.time() - start)
     peak_gb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 1)   # ru_maxrss is in KiB on Linux
-    out = ROOT / "benchmarks" / "results" / "adabn_batches.json"
+    out = STORED_RUNS / "adabn_batches.json"
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "torch": torch.__version__, "seconds": seconds,
                                "peak_memory_gb": peak_gb, "rows": rows, "matched_rows": matched_rows},
                               indent=1) + "\n")

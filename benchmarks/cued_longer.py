@@ -2,17 +2,17 @@
 
     python benchmarks/cued_longer.py          # about 30 seconds on 2 cores
 
-Notebook 11 (section 2, code cell 18) trains the small CNN on shapes whose top-left 4x4 marker has the class
-colour in 95% of the training images, for 3 epochs, while the clean model trains 15 (the notebook's EPOCHS).
-A sceptic asks whether the cued model, trained to the clean model's budget, would learn the shapes as well (the
-5% of training images with a random marker reward shape knowledge). This script repeats the notebook's cued run
-exactly (same data, split, model, learner settings and seeds), then trains the same network from the same initial
-weights for 15 and for 30 epochs (the one-cycle schedule stretches over the longer run). For each it records the
-validation accuracy per epoch (on the cued validation split), the accuracy on the 400 new images with a random
-marker and on the clean test split (150 images, no marker) with 95% Wilson intervals, the share of the new images
-predicted as the class of the marker's colour (as cell 18 computes it), the accuracy on the new images whose marker
-colour disagrees with their shape, and the paired difference over the new images between the longer run and the
-3-epoch run. Results go to benchmarks/results/cued_longer.json; tests/test_cited_runs.py checks notebook 11's
+Notebook 11 (section 2, code cell 18) trains the small CNN on shapes whose top-left 4x4 marker has the class colour
+in 95% of the training images, for 3 epochs, while the clean model trains 15 (the notebook's EPOCHS). A sceptic asks
+whether the cued model, trained to the clean model's budget, would learn the shapes as well (the 5% of training
+images with a random marker reward shape knowledge). This script repeats the notebook's cued run exactly (same data,
+split, model, learner settings and seeds), then trains the same network from the same initial weights for 15 and for
+30 epochs (the one-cycle schedule stretches over the longer run). For each it records the validation accuracy per
+epoch (on the cued validation split), the accuracy on the 400 new images with a random marker and on the clean test
+split (150 images, no marker) with 95% Wilson intervals, the share of the new images predicted as the class of the
+marker's colour (as cell 18 computes it), the accuracy on the new images whose marker colour disagrees with their
+shape, and the paired difference over the new images between the longer run and the 3-epoch run. Results go to
+clskit/data/runs/cued_longer.json (read by clskit.load_stored_run); tests/test_cited_runs.py checks notebook 11's
 sentence about it.
 
 The cued model's initial weights in the notebook come from the global torch generator right after a
@@ -38,6 +38,7 @@ EPOCH_BUDGETS = (3, 15, 30)   # the notebook's cued run, the clean model's EPOCH
 def main() -> None:
     import clskit
     from clskit import DataLoaders, Learner, create_model, load_dataset, paired_difference, split_dataset
+    from clskit.utils import STORED_RUNS
     from clskit.stats import wilson_interval
     from benchmarks.run import machine   # the same date, CPU and torch fields as the course benchmark
 
@@ -91,7 +92,7 @@ def main() -> None:
                                              "high_pts": round(d.high, 4), "verdict": d.verdict, "n": d.n}
         rows.append(row)
         print(json.dumps(row), flush=True)
-    out = ROOT / "benchmarks" / "results" / "cued_longer.json"
+    out = STORED_RUNS / "cued_longer.json"
     m = machine()
     out.write_text(json.dumps({"date": m["date"], "cpu": m["cpu"], "torch": m["torch"], "threads": m["torch_threads"],
                                "runs": rows}, indent=1) + "\n")

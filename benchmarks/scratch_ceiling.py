@@ -2,14 +2,14 @@
 
     python benchmarks/scratch_ceiling.py          # about 5 minutes on 2 cores
 
-Notebook 05 (section 3) trains the course's small CNN from scratch on the 600 ``imagenette_mini`` training
-photos at 64 px for 30 epochs, and compares the transfer methods with it. A sceptic asks whether 30 epochs
-stopped it early. This script repeats the notebook's run exactly (same data, augmentation, optimiser, seed,
-schedule, memory layout), then trains the same network for twice as many epochs (60, so the one-cycle schedule stretches
-over twice as many steps), and the wider network that ``FULL = True`` trains (widths 32, 64, 128) for its 40
-epochs. For each it records the validation accuracy over the last five epochs, the best, and the test
-accuracy on the 200 test photos with its 95% Wilson interval. Results go to
-benchmarks/results/scratch_ceiling.json; tests/test_cited_runs.py checks notebook 05's sentences about it.
+Notebook 05 (section 3) trains the course's small CNN from scratch on the 600 ``imagenette_mini`` training photos at
+64 px for 30 epochs, and compares the transfer methods with it. A sceptic asks whether 30 epochs stopped it early.
+This script repeats the notebook's run exactly (same data, augmentation, optimiser, seed, schedule, memory layout),
+then trains the same network for twice as many epochs (60, so the one-cycle schedule stretches over twice as many
+steps), and the wider network that ``FULL = True`` trains (widths 32, 64, 128) for its 40 epochs. For each it
+records the validation accuracy over the last five epochs, the best, and the test accuracy on the 200 test photos
+with its 95% Wilson interval. Results go to clskit/data/runs/scratch_ceiling.json (read by clskit.load_stored_run);
+tests/test_cited_runs.py checks notebook 05's sentences about it.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ RUNS = {"notebook: widths 16-32-64, 30 epochs": ((16, 32, 64), 30),
 def main() -> None:
     import clskit
     from clskit import DataLoaders, Learner, augment, create_model, load_dataset, predict_logits
+    from clskit.utils import STORED_RUNS
     from clskit.stats import wilson_interval
     from benchmarks.run import machine   # the same date, CPU and torch fields as the course benchmark
 
@@ -54,7 +55,7 @@ def main() -> None:
                      "test_accuracy": right / len(test), "test_interval": [round(v, 4) for v in wilson_interval(right, len(test))],
                      "train_seconds": round(seconds, 1)})
         print(json.dumps(rows[-1]), flush=True)
-    out = ROOT / "benchmarks" / "results" / "scratch_ceiling.json"
+    out = STORED_RUNS / "scratch_ceiling.json"
     m = machine()
     out.write_text(json.dumps({"date": m["date"], "cpu": m["cpu"], "torch": m["torch"], "threads": m["torch_threads"],
                                "runs": rows}, indent=1) + "\n")

@@ -16,10 +16,10 @@ per seed. Each value's test accuracy is then compared with none's exactly as the
 value's minus none's (a paired bootstrap over the 270 test images; diff, 95% interval and verdict, in points),
 and, as the notebook also prints, over the seeds (a paired t-interval on the 5 per-seed accuracies).
 
-The selection rule, fixed before running: among 0.3, 1, 3 and 10, pick the value with the lowest mean
-validation loss at the end of training (the notebook trains a fixed 100 epochs and keeps the last weights).
-The test accuracy plays no part in it. Results go to benchmarks/results/wd_choice.json; tests/test_cited_runs.py
-checks notebook 07's sentence about them.
+The selection rule, fixed before running: among 0.3, 1, 3 and 10, pick the value with the lowest mean validation
+loss at the end of training (the notebook trains a fixed 100 epochs and keeps the last weights). The test accuracy
+plays no part in it. Results go to clskit/data/runs/wd_choice.json (read by clskit.load_stored_run);
+tests/test_cited_runs.py checks notebook 07's sentence about them.
 """
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ def difference(d) -> dict:
 def main() -> None:
     import clskit
     from clskit import ArrayLoader, DataLoaders, Learner, load_dataset, paired_difference, split_dataset, split_indices
+    from clskit.utils import STORED_RUNS
     from benchmarks.run import machine   # the same date, CPU and torch fields as the course benchmark
 
     torch.set_num_threads(1)           # as the notebook: tiny models, one thread
@@ -117,7 +118,7 @@ def main() -> None:
         print(setting, "validation picks wd =", picked, flush=True)
     seconds = time.perf_counter() - start
 
-    out = ROOT / "benchmarks" / "results" / "wd_choice.json"
+    out = STORED_RUNS / "wd_choice.json"
     m = machine()
     out.write_text(json.dumps({"date": m["date"], "cpu": m["cpu"], "torch": m["torch"], "threads": torch.get_num_threads(),
                                "rule": "among wd in " + ", ".join(f"{v:g}" for v in CANDIDATES)

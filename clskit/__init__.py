@@ -40,7 +40,7 @@ _EXPORTS = {
     # training
     "Learner": "training.learner", "EarlyStoppingCB": "training.callbacks", "CheckpointCB": "training.callbacks",
     "SnapshotCB": "training.callbacks", "StackedRuns": "training.runs",
-    "seed_everything": "utils", "record_result": "utils",
+    "seed_everything": "utils", "record_result": "utils", "load_stored_run": "utils",
     # evaluation
     "accuracy": "metrics", "accuracy_of": "inference", "predict_probs": "inference", "predict_logits": "inference",
     "ConfusionMatrixDisplay": "views.displays", "RocCurveDisplay": "views.displays",

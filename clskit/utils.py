@@ -5,6 +5,7 @@ import ctypes
 import functools
 import os
 import random
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -178,3 +179,29 @@ def record_result(name: str, value: float) -> float:
         with open(path, "a") as f:
             f.write(json.dumps({"name": name, "value": value}) + "\n")
     return value
+
+
+# longer experiments the lessons cite, written by benchmarks/<name>.py; in the package, so a hosted notebook has them
+STORED_RUNS = Path(__file__).resolve().parent / "data" / "runs"
+
+
+def load_stored_run(name: str) -> dict:
+    """A longer experiment a lesson cites, as ``python benchmarks/<name>.py`` stored it.
+
+    Some controls take minutes (a longer schedule, other batchings, a sweep of strengths), more than a
+    lesson's 90-second budget; their script runs them once and writes ``clskit/data/runs/<name>.json``,
+    which ships with the package, so the lesson can show the figures on Colab as well as in a clone.
+    Each file records the date and the torch version it was made with.
+
+    Example:
+        >>> load_stored_run("wd_choice")["settings"]["clean"]["picked"]
+        1.0
+    """
+    path = STORED_RUNS / f"{name}.json"
+    if not path.exists():
+        stored = sorted(p.stem for p in STORED_RUNS.glob("*.json"))
+        raise KeyError(f"no stored run {name!r}; stored: {', '.join(stored) or 'none'} "
+                       f"(each is written by `python benchmarks/<name>.py` in a clone of the repository)")
+    import json
+
+    return json.loads(path.read_text())

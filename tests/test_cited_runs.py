@@ -9,6 +9,8 @@ from pathlib import Path
 
 import nbformat
 
+from clskit import load_stored_run
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -18,7 +20,7 @@ def _markdown(name: str) -> str:
 
 
 def test_notebook_05_quotes_the_longer_scratch_runs():
-    runs = {r["run"]: r for r in json.loads((ROOT / "benchmarks/results/scratch_ceiling.json").read_text())["runs"]}
+    runs = {r["run"]: r for r in load_stored_run("scratch_ceiling")["runs"]}
     base, longer, wider = (runs["notebook: widths 16-32-64, 30 epochs"], runs["same network, 60 epochs"],
                            runs["FULL network: widths 32-64-128, 40 epochs"])
     text = _markdown("05_transfer_learning.ipynb")
@@ -54,7 +56,7 @@ def test_notebook_05_quotes_the_longer_scratch_runs():
 
 
 def test_notebook_13_quotes_adabn_under_other_batchings():
-    rows = json.loads((ROOT / "benchmarks/results/adabn_batches.json").read_text())["rows"]
+    rows = load_stored_run("adabn_batches")["rows"]
     assert {r["domain"] for r in rows} == {"clean", "gaussian_blur", "gaussian_noise"} and len(rows) == 9
     text = _markdown("13_domain_shift_few_shot.ipynb")
     assert ("AdaBN is worse on clean, blurred and noisy photos in every case, by 19 to 32.5 points") in text
@@ -64,7 +66,7 @@ def test_notebook_13_quotes_adabn_under_other_batchings():
 
 
 def test_notebook_13_quotes_the_matched_protocol_under_other_batchings():
-    rows = json.loads((ROOT / "benchmarks/results/adabn_batches.json").read_text())["matched_rows"]
+    rows = load_stored_run("adabn_batches")["matched_rows"]
     by = {(r["batching"], r["domain"]): r for r in rows}
     ways = ("batches of 10, one class each (notebook)", "batches of 10, shuffled", "one batch of all photos (600, then 100)")
     assert len(rows) == 9 and set(by) == {(w, d) for w in ways for d in ("clean", "gaussian_blur", "gaussian_noise")}
@@ -98,7 +100,7 @@ def test_notebook_07_says_what_the_validation_loss_picks_for_weight_decay():
 
     from clskit import paired_difference
 
-    result = json.loads((ROOT / "benchmarks/results/wd_choice.json").read_text())["settings"]
+    result = load_stored_run("wd_choice")["settings"]
     clean, noisy = ({r["wd"]: r for r in result[s]["rows"]} for s in ("clean", "noisy"))
     assert set(clean) == set(noisy) == {0.0, 0.3, 1.0, 3.0, 10.0}
     # the rule the script states in advance: lowest mean final validation loss among 0.3, 1, 3 and 10
@@ -180,7 +182,7 @@ def test_notebook_07_says_what_the_validation_loss_picks_for_weight_decay():
 
 
 def test_notebook_11_quotes_the_longer_cued_runs():
-    result = json.loads((ROOT / "benchmarks/results/cued_longer.json").read_text())
+    result = load_stored_run("cued_longer")
     runs = {r["epochs"]: r for r in result["runs"]}
     assert set(runs) == {3, 15, 30}
     base, longer, longest = runs[3], runs[15], runs[30]
@@ -329,14 +331,14 @@ def test_notebook_09_readings_quote_numbers_printed_on_the_page():
 
 
 def test_notebook_11_prints_the_longer_cued_runs_it_quotes():
-    """The paragraph that quotes benchmarks/results/cued_longer.json has, right above it, a cell that reads the file and
+    """The paragraph that quotes clskit/data/runs/cued_longer.json has, right above it, a cell that reads the file and
     prints the figures; the stored output is the file's, and the notebook's own cued run is the script's 3-epoch run."""
     import re
 
-    runs = {r["epochs"]: r for r in json.loads((ROOT / "benchmarks/results/cued_longer.json").read_text())["runs"]}
+    runs = {r["epochs"]: r for r in load_stored_run("cued_longer")["runs"]}
     cells = nbformat.read(ROOT / "notebooks" / "11_interpretability.ipynb", as_version=4).cells
     printed = lambda cell: "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")  # noqa: E731
-    reader = next(i for i, c in enumerate(cells) if c.cell_type == "code" and "cued_longer.json" in c.source)
+    reader = next(i for i, c in enumerate(cells) if c.cell_type == "code" and "load_stored_run(\"cued_longer\")" in c.source)
     assert cells[reader + 1].cell_type == "markdown"
     assert cells[reader + 1].source.startswith("Does stopping at 3 epochs matter?")
     table = printed(cells[reader])

@@ -152,6 +152,21 @@ def test_public_api_is_what_the_course_uses():
     assert sorted(set(clskit.__all__) - used - _taught_names()) == []
 
 
+def test_stored_runs_are_the_scripts_files_and_a_wrong_name_lists_them():
+    from clskit import load_stored_run
+    from clskit.utils import STORED_RUNS
+
+    stored = sorted(p.stem for p in STORED_RUNS.glob("*.json"))
+    assert stored == ["adabn_batches", "cued_longer", "scratch_ceiling", "wd_choice"]
+    root = Path(__file__).resolve().parent.parent
+    for name in stored:   # each is written by the benchmark script of the same name, to this folder
+        assert (root / "benchmarks" / f"{name}.py").exists()
+        assert f'STORED_RUNS / "{name}.json"' in (root / "benchmarks" / f"{name}.py").read_text()
+        assert {"date", "torch"} <= set(load_stored_run(name))
+    with pytest.raises(KeyError, match="no stored run 'wd_choise'; stored: adabn_batches, cued_longer"):
+        load_stored_run("wd_choise")
+
+
 def test_doctor_tells_the_truth_here():
     from clskit.doctor import run_checks
 
