@@ -214,6 +214,23 @@ def test_runner_stores_outputs_and_measures(tmp_path):
     assert "hello 50000000" in nb.cells[0].outputs[0]["text"]
 
 
+def test_runner_full_run_collects_the_claims_it_does_not_support(tmp_path):
+    """benchmarks/full_runs.py's mechanism: FULL switched on in memory, claims printed as notes and collected,
+    the file untouched; a strict run fails on the same claim."""
+    from tools.notebooks import run_notebook
+
+    source = ("from clskit import claim\nFULL = False   # True: more\nclaim('the default run is small', not FULL)\n"
+              "claim('one is one', 1 == 1)\nclaim('FULL says \"yes\"', False, detail='a\\nb')")
+    p = _tiny_notebook(tmp_path / "00_t.ipynb", source)
+    before = p.read_text()
+    r = run_notebook(p, write=False, full=True, strict=False)
+    assert r.ok and r.claim_notes == ["the default run is small", 'FULL says "yes" (a\nb)']
+    assert p.read_text() == before
+    assert not run_notebook(p, write=False, full=False, strict=True).ok
+    with pytest.raises(ValueError, match="not stored"):
+        run_notebook(p, write=True, full=True)
+
+
 def test_runner_reports_errors_without_writing(tmp_path):
     from tools.notebooks import run_notebook
 
