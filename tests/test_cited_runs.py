@@ -331,6 +331,98 @@ def test_notebook_09_readings_quote_numbers_printed_on_the_page():
     assert f"only class weights moves clearly: normal recall {cw[0]} pts and macro-F1" in text
 
 
+def test_notebook_09_quotes_its_full_run():
+    """The paragraph "At the larger budget" in 09's section 3 quotes benchmarks/full_runs.py's FULL = True run: every
+    number it quotes is in the stored note of the claim it answers, and each verdict it names turned there."""
+    import re
+
+    notes = json.loads((ROOT / "benchmarks" / "results" / "full_runs.json").read_text())["notebooks"][
+        "09_class_imbalance.ipynb"]["claim_notes"]
+    name = "09_class_imbalance.ipynb"
+    text = _markdown(name)
+    para = text[text.index("**At the larger budget.**"):]
+    para = para[:para.index("**Takeaway.**")]
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    assert "SEEDS = list(range(10 if FULL else 5))" in nb.cells[4].source and "EPOCHS = 8 if FULL else 4" in nb.cells[4].source
+    assert "`FULL = True` (ten seeds, eight epochs; `benchmarks/full_runs.py` ran it once" in para
+
+    def note(prefix: str) -> str:
+        hits = [n for n in notes if n.startswith(prefix)]
+        assert len(hits) == 1, prefix
+        return hits[0]
+
+    def printed(n: str) -> list:
+        """The PairedDifference texts of a note, in order, as (diff, low, high) strings."""
+        found = re.findall(r"([+-]\d+\.\d) pts \(95% CI ([+-]\d+\.\d) to ([+-]\d+\.\d), paired over 10 seeds\)", n)
+        assert found, n
+        return found
+
+    def reprs(n: str) -> dict:
+        """A note's dict of PairedDifference reprs, rounded as printed: key -> (diff, low, high)."""
+        found = re.findall(r"'([^']+)': PairedDifference\(diff=([-\d.e]+), low=([-\d.e]+), high=([-\d.e]+), n=10", n)
+        assert found, n
+        return {k: tuple(f"{float(v):+.1f}" for v in vals) for k, *vals in found}
+
+    def quoted(d: tuple) -> str:
+        return f"{_signed(d[0])} pts, {_signed(d[1])} to {_signed(d[2])}"
+
+    # section 3, 1:20: the three retraining remedies still buy recall, clearly; class weights about half of the 18 pts
+    for remedy in ("class weights", "oversampling", "undersampling"):
+        (d,) = printed(note(f"at 1:20 {remedy}: minority recall better"))
+        assert quoted(d) in para and float(d[1]) > 0
+        if remedy == "class weights":
+            assert 0.4 < float(d[0]) / 18 < 0.6 and "class weights about half as much as here" in para
+    assert not any(n.startswith("class weights: macro-F1 better at 1:2.9 and worse at 1:20") for n in notes)
+    assert not any(n.startswith("at 1:20 focal loss: no clear difference on any metric") for n in notes)
+    # threshold moving at 1:20: recall and precision as quoted; its macro-F1 verdict turned in both settings
+    recall, precision, _ = printed(note("at 1:20 threshold moving: no clear difference in macro-F1"))
+    assert f"recall ({quoted(recall)}) for precision ({quoted(precision)})" in para
+    assert float(recall[1]) > 0 and float(precision[2]) < 0
+    for prefix in ("threshold moving: no clear difference in macro-F1 in either setting",
+                   "real 1:2.9: on test, t_valid shows no clear difference from 0.5",
+                   "harsh 1:20: on test, t_valid shows no clear difference from 0.5",
+                   "at 1:2.9 threshold moving: recall better and precision worse",
+                   "at 1:2.9 undersampling: no clear difference on any metric",
+                   "at 1:2.9 focal loss: no clear difference on any metric"):
+        note(prefix)
+    # class weights at 1:2.9: gains kept, precision cost no longer clear
+    cw = reprs(note("at 1:2.9 class weights: normal recall +10.3 pts"))
+    assert f"(normal recall {quoted(cw['minority recall'])}; macro-F1 {quoted(cw['macro-F1'])})" in para
+    assert float(cw["minority recall"][1]) > 0 and float(cw["macro-F1"][1]) > 0
+    assert f"no longer clear ({quoted(cw['minority precision'])})" in para
+    assert float(cw["minority precision"][1]) < 0 < float(cw["minority precision"][2])
+    # section 4: ROC AUC (class weights, oversampling, undersampling, focal loss at 1:2.9, then at 1:20)
+    auc = printed(note("ROC AUC moves by less than 1.5 pts for every remedy"))
+    assert len(auc) == 8 and all(abs(float(d[0])) < 2 for d in auc) and "ROC AUC still moves by less than 2 pts" in para
+    clear = [k for k, d in enumerate(auc) if float(d[1]) > 0 or float(d[2]) < 0]
+    assert clear == [0, 5, 6, 7] and "four of the eight changes become clear" in para
+    assert f"undersampling lowers it by {auc[6][0][1:]} pts ({_signed(auc[6][1])} to {_signed(auc[6][2])})" in para
+    assert f"oversampling and focal loss by {auc[5][0][1:]} and {auc[7][0][1:]} pts" in para
+    assert f"class weights raise it by {auc[0][0][1:]} pts ({_signed(auc[0][1])} to {_signed(auc[0][2])})" in para
+    assert min(range(4, 8), key=lambda k: float(auc[k][0])) == 6 and "09.2's answer at that budget is `\"undersampling\"`" in para
+    assert printed(note("undersampling at 1:20 lowers ROC AUC the most"))[0] == auc[6]
+    # section 4: recall gaps, in the same order; four clearly below, none above
+    gap = printed(note("every recall gap shows no clear difference"))
+    assert len(gap) == 8 and [k for k, d in enumerate(gap) if float(d[2]) < 0] == [2, 5, 6, 7]
+    assert not any(float(d[1]) > 0 for d in gap) and "and none above it" in para
+    assert f"(at 1:2.9 undersampling, {quoted(gap[2])};" in para
+    below = sorted(abs(float(gap[k][0])) for k in (5, 6, 7))
+    assert f"at 1:20 oversampling, undersampling and focal loss, by {below[0]} to {below[-1]} pts)" in para
+    # section 5: class weights on validation at 1:20, and validation's own threshold at 1:2.9
+    (v,) = printed(note("at 1:20 class weights lower macro-F1 on validation too"))
+    assert f"no longer lower macro-F1 clearly on validation ({quoted(v)})" in para and float(v[1]) < 0 < float(v[2])
+    t = reprs(note("on validation, t_valid gains 2.9 pts at 1:20"))["real 1:2.9"]
+    assert f"gains clearly at 1:2.9 as well ({quoted(t)})" in para and float(t[1]) > 0
+    # each section whose main verdict turns points to the paragraph
+    for clause in ("a verdict that, like undersampling's, turns at the larger budget below",
+                   "though ten at the larger budget do, and they also put four recall gaps clearly below",
+                   "and the larger budget's ten seeds show it (end of section 3)",
+                   "(at the larger budget it gains at 1:2.9, only just, and loses at 1:20; end of section 3)",
+                   "(at the larger budget that validation loss is no longer clear: end of section 3)",
+                   "four AUC changes, all under 2 pts, become clear (end of section 3)"):
+        assert clause in text, clause
+
+
 def test_notebook_11_prints_the_longer_cued_runs_it_quotes():
     """The paragraph that quotes clskit/data/runs/cued_longer.json has, right above it, a cell that reads the file and
     prints the figures; the stored output is the file's, and the notebook's own cued run is the script's 3-epoch run."""
