@@ -83,3 +83,9 @@ def test_notebook_11_quotes_the_deletion_test_on_300_photos():
     assert _paired("+5.0", "+3.3", "+6.7", "300 images") in _note(name, "on the 5×5 grid Grad-CAM's order beats")
     assert ("Grad-CAM's order beats saliency's on the 10×10 grid too, by 5.0 pts (+3.4 to +6.7), as much as on the "
             "5×5 grid (5.0 pts, +3.3 to +6.7)") in _markdown(name)
+
+
+def test_notebook_13_quotes_five_shots_at_160_px():
+    name = "13_domain_shift_few_shot.ipynb"
+    assert _paired("-0.5", "-0.7", "-0.3", "600 images") in _note(name, "five shots: cosine better by only 0.3 points")
+    assert "its sign even turns: −0.5 points (−0.7 to −0.3)" in _markdown(name)
