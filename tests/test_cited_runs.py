@@ -5,6 +5,7 @@ benchmark script is guarded here instead, against the script's stored result, so
 (or editing the sentence) without the other fails the suite.
 """
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -331,14 +332,138 @@ def test_notebook_09_readings_quote_numbers_printed_on_the_page():
     assert f"only class weights moves clearly: normal recall {cw[0]} pts and macro-F1" in text
 
 
+def test_notebook_11_prints_the_longer_cued_runs_it_quotes():
+    """The paragraph that quotes clskit/data/runs/cued_longer.json has, right above it, a cell that reads the file and
+    prints the figures; the stored output is the file's, and the notebook's own cued run is the script's 3-epoch run."""
+    import re
+
+    runs = {r["epochs"]: r for r in load_stored_run("cued_longer")["runs"]}
+    cells = nbformat.read(ROOT / "notebooks" / "11_interpretability.ipynb", as_version=4).cells
+    printed = lambda cell: "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")  # noqa: E731
+    reader = next(i for i, c in enumerate(cells) if c.cell_type == "code" and "load_stored_run(\"cued_longer\")" in c.source)
+    assert cells[reader + 1].cell_type == "markdown"
+    assert cells[reader + 1].source.startswith("Does stopping at 3 epochs matter?")
+    table = printed(cells[reader])
+    for r in runs.values():
+        assert "{:.1%} ({:.0%} to {:.0%})".format(r["random_marker_accuracy"], *r["random_marker_interval"]) in table
+        assert "{:.1%} ({:.0%} to {:.0%})".format(r["clean_test_accuracy"], *r["clean_test_interval"]) in table
+    assert "+10 (+7 to +13)" in table and "+20 (+16 to +24)" in table
+    assert re.search(r"follows the marker \(of 400\)\s+400\s+355\s+303\n", table)
+    assert re.search(r"right where the marker names another class \(of 305\)\s+0\s+40\s+80\n", table)
+    assert f"15 epochs: {[round(a, 3) for a in runs[15]['valid_per_epoch']]}" in table
+    # the notebook's cued run (3 epochs) prints what the script's first run stored, and the reading quotes it
+    base = runs[3]
+    cued = printed(next(c for c in cells if c.cell_type == "code" and "cued_learn.fit(3)" in c.source))
+    assert f"validation accuracy per epoch: {[round(a, 3) for a in base['valid_per_epoch']]}" in cued
+    cued_rows = cued.split("cued model  ")[1]
+    new = f"{base['random_marker_right'] / base['random_marker_n']:.1%}"
+    clean = f"{base['clean_test_right'] / base['clean_test_n']:.1%}"
+    assert re.search(rf"new images, random marker\s+{re.escape(new)}", cued_rows)
+    assert re.search(rf"clean test split \(no marker\)\s+{re.escape(clean)}", cued_rows)
+    assert f"it scores **{new}** (interval 20% to 28%), and **{clean}**" in _markdown("11_interpretability.ipynb")
+
+# -- the notebooks' larger budgets (FULL = True), as benchmarks/full_runs.py stored them ---------------------------
+# The script records, per notebook, each claim of the default run's text that the FULL run does not support, with
+# the FULL run's numbers; where a lesson quotes those numbers, they are checked here against that file.
+FULL_RUNS = json.loads((ROOT / "benchmarks" / "results" / "full_runs.json").read_text())["notebooks"]
+
+
+def _note(name: str, statement: str) -> str:
+    """The FULL run's note on the claim that starts with ``statement``, whitespace collapsed."""
+    notes = [" ".join(n.split()) for n in FULL_RUNS[name]["claim_notes"] if n.startswith(statement)]
+    assert len(notes) == 1, f"{name}: {len(notes)} notes start with {statement!r}"
+    return notes[0]
+
+
+def _paired(diff: str, low: str, high: str, n: str) -> str:
+    return f"{diff} pts (95% CI {low} to {high}, paired over {n})"
+
+
+def test_every_notebook_ran_to_the_end_with_full_true():
+    assert sorted(FULL_RUNS) == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert all(r["ok"] for r in FULL_RUNS.values()), {k: r["error"] for k, r in FULL_RUNS.items() if not r["ok"]}
+
+
+def test_notebook_02_quotes_the_shuffle_test_over_ten_seeds():
+    assert _paired("-1.7", "-2.5", "-0.8", "10 seeds") in _note("02_cnn_from_scratch.ipynb", "a loss of about one point")
+    assert "−1.7 points (95% interval −2.5 to −0.8) over the 10 seeds" in _markdown("02_cnn_from_scratch.ipynb")
+
+
+def test_notebook_03_quotes_the_degradation_over_ten_runs():
+    name = "03_cnn_architectures.ipynb"
+    text = _markdown(name)
+    assert _paired("-9.1", "-16.7", "-1.6", "10 seeds") in _note(name, "plain 20 minus plain 8")
+    assert _paired("+9.1", "+1.5", "+16.7", "10 seeds") in _note(name, "residual 20 minus plain 20")
+    assert _paired("-0.1", "-0.6", "+0.4", "10 seeds") in _note(name, "residual minus plain 8")
+    assert ("plain 20 minus plain 8 is −9.1 points (95% interval −16.7 to −1.6), worse, and residual 20 minus plain 20 "
+            "is +9.1 points (+1.5 to +16.7), better. Residual 20 against plain 8 stays level (−0.1, −0.6 to +0.4)") in text
+    # the ten plain 20-layer test accuracies, and the 40-epoch losses of the ten plain runs
+    plain20 = _note(name, "seed 2 of the 20-layer plain network scores far below the others")
+    accs = sorted(float(a) for a in re.search(r"\(\[(.*)\]\)", plain20)[1].split(","))
+    assert [round(100 * a, 1) for a in accs[:2]] == [66.3, 69.6] and (round(100 * accs[2], 1), round(100 * accs[-1], 1)) == (86.3, 95.2)
+    assert "(seeds 2 and 7, 69.6% and 66.3%; the other eight score 86.3% to 95.2%)" in text
+    longer = [float(v) for v in re.search(r"\(\[(.*)\]\)", _note(name, "with 40 epochs each plain run"))[1].split(",")]
+    assert sum(v <= 0.0103 for v in longer) == 6 and round(longer[5], 2) == 0.22
+    assert "bring six of the ten plain runs to 0.0103 or below, but not seed 5, which ends at 0.22" in text
+
+
+def test_notebook_04_quotes_the_larger_models():
+    name = "04_vision_transformers.ipynb"
+    assert _paired("+32.4", "+29.1", "+35.7", "270 images") in _note(name, "the CNN leads by 15 to 22 points with 50")
+    assert _paired("+11.5", "+9.0", "+14.0", "270 images") in _note(name, "the CNN leads by 6 to 11 points with 200")
+    assert _paired("+3.2", "+2.0", "+4.5", "270 images") in _note(name, "with all digits there is no clear difference")
+    assert ("from 32.4 pts at 50 digits (95% interval 29.1 to 35.7) to 11.5 pts at 200 (9.0 to 14.0), but with all "
+            "1,257 digits the CNN keeps a lead of 3.2 pts (2.0 to 4.5), an interval that excludes 0") in _markdown(name)
+
+
+def test_notebook_07_quotes_early_stopping_over_ten_seeds():
+    name = "07_overfitting_regularisation.ipynb"
+    assert _paired("-1.1", "-2.1", "-0.1", "270 images") in _note(name, "early stopping: no clear difference")
+    # the other regularisers' verdicts on clean digits stay: none of their claims is listed
+    assert not [n for n in FULL_RUNS[name]["claim_notes"]
+                if "no clear difference in test accuracy on clean digits" in n and not n.startswith("early stopping")]
+    assert "early stopping turns slightly worse than none: −1.1 pts (95% interval −2.1 to −0.1), only just" in _markdown(name)
+
+
+def test_notebook_11_quotes_the_deletion_test_on_300_photos():
+    name = "11_interpretability.ipynb"
+    assert _paired("+5.0", "+3.4", "+6.7", "300 images") in _note(name, "on the 10×10 grid Grad-CAM's lead is 2.6 pts")
+    assert _paired("+5.0", "+3.3", "+6.7", "300 images") in _note(name, "on the 5×5 grid Grad-CAM's order beats")
+    assert ("Grad-CAM's order beats saliency's on the 10×10 grid too, by 5.0 pts (+3.4 to +6.7), as much as on the "
+            "5×5 grid (5.0 pts, +3.3 to +6.7)") in _markdown(name)
+
+
+def test_notebook_13_quotes_five_shots_at_160_px():
+    name = "13_domain_shift_few_shot.ipynb"
+    assert _paired("-0.5", "-0.7", "-0.3", "600 images") in _note(name, "five shots: cosine better by only 0.3 points")
+    assert "its sign even turns: −0.5 points (−0.7 to −0.3)" in _markdown(name)
+
+
+def test_notebook_13_quotes_adabn_at_160_px():
+    name = "13_domain_shift_few_shot.ipynb"
+    notes = FULL_RUNS[name]["claim_notes"]
+    own = _note(name, "after AdaBN the own-statistics model is worse than the untouched")
+    for domain, numbers in (("clean", ("-5.5", "-9.5", "-1.5")), ("gaussian_blur", ("-2.5", "-10.0", "+5.0")),
+                            ("gaussian_noise", ("-6.5", "-12.5", "-1.0"))):
+        assert f"'{domain}': '{_paired(*numbers, '200 images')}'" in own
+    # what the paragraph says changed is listed; what it says holds is not
+    for changed in ("on clean photos AdaBN costs about 30 points", "AdaBN gains on noise by about 26 points",
+                    "five labelled photos: no interval excludes 0", "five labelled photos: a few points on blur"):
+        _note(name, changed)
+    for held in ("AdaBN is worse on every domain here", "AdaBN lifts blur by about 27 points",
+                 "the untouched network with ImageNet's statistics is the tallest"):
+        assert not [n for n in notes if n.startswith(held)]
+    assert ("stays worse than the untouched network on clean photos (-5.5 points, -9.5 to -1.5) and noisy ones (-6.5, "
+            "-12.5 to -1.0), but not clearly on blurred ones (-2.5, -10.0 to +5.0)") in _markdown(name)
+
+
 def test_notebook_09_quotes_its_full_run():
     """The paragraph "At the larger budget" in 09's section 3 quotes benchmarks/full_runs.py's FULL = True run: every
     number it quotes is in the stored note of the claim it answers, and each verdict it names turned there."""
     import re
 
-    notes = json.loads((ROOT / "benchmarks" / "results" / "full_runs.json").read_text())["notebooks"][
-        "09_class_imbalance.ipynb"]["claim_notes"]
     name = "09_class_imbalance.ipynb"
+    notes = FULL_RUNS[name]["claim_notes"]
     text = _markdown(name)
     para = text[text.index("**At the larger budget.**"):]
     para = para[:para.index("**Takeaway.**")]
@@ -347,9 +472,7 @@ def test_notebook_09_quotes_its_full_run():
     assert "`FULL = True` (ten seeds, eight epochs; `benchmarks/full_runs.py` ran it once" in para
 
     def note(prefix: str) -> str:
-        hits = [n for n in notes if n.startswith(prefix)]
-        assert len(hits) == 1, prefix
-        return hits[0]
+        return _note(name, prefix)
 
     def printed(n: str) -> list:
         """The PairedDifference texts of a note, in order, as (diff, low, high) strings."""
@@ -421,34 +544,3 @@ def test_notebook_09_quotes_its_full_run():
                    "(at the larger budget that validation loss is no longer clear: end of section 3)",
                    "four AUC changes, all under 2 pts, become clear (end of section 3)"):
         assert clause in text, clause
-
-
-def test_notebook_11_prints_the_longer_cued_runs_it_quotes():
-    """The paragraph that quotes clskit/data/runs/cued_longer.json has, right above it, a cell that reads the file and
-    prints the figures; the stored output is the file's, and the notebook's own cued run is the script's 3-epoch run."""
-    import re
-
-    runs = {r["epochs"]: r for r in load_stored_run("cued_longer")["runs"]}
-    cells = nbformat.read(ROOT / "notebooks" / "11_interpretability.ipynb", as_version=4).cells
-    printed = lambda cell: "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")  # noqa: E731
-    reader = next(i for i, c in enumerate(cells) if c.cell_type == "code" and "load_stored_run(\"cued_longer\")" in c.source)
-    assert cells[reader + 1].cell_type == "markdown"
-    assert cells[reader + 1].source.startswith("Does stopping at 3 epochs matter?")
-    table = printed(cells[reader])
-    for r in runs.values():
-        assert "{:.1%} ({:.0%} to {:.0%})".format(r["random_marker_accuracy"], *r["random_marker_interval"]) in table
-        assert "{:.1%} ({:.0%} to {:.0%})".format(r["clean_test_accuracy"], *r["clean_test_interval"]) in table
-    assert "+10 (+7 to +13)" in table and "+20 (+16 to +24)" in table
-    assert re.search(r"follows the marker \(of 400\)\s+400\s+355\s+303\n", table)
-    assert re.search(r"right where the marker names another class \(of 305\)\s+0\s+40\s+80\n", table)
-    assert f"15 epochs: {[round(a, 3) for a in runs[15]['valid_per_epoch']]}" in table
-    # the notebook's cued run (3 epochs) prints what the script's first run stored, and the reading quotes it
-    base = runs[3]
-    cued = printed(next(c for c in cells if c.cell_type == "code" and "cued_learn.fit(3)" in c.source))
-    assert f"validation accuracy per epoch: {[round(a, 3) for a in base['valid_per_epoch']]}" in cued
-    cued_rows = cued.split("cued model  ")[1]
-    new = f"{base['random_marker_right'] / base['random_marker_n']:.1%}"
-    clean = f"{base['clean_test_right'] / base['clean_test_n']:.1%}"
-    assert re.search(rf"new images, random marker\s+{re.escape(new)}", cued_rows)
-    assert re.search(rf"clean test split \(no marker\)\s+{re.escape(clean)}", cued_rows)
-    assert f"it scores **{new}** (interval 20% to 28%), and **{clean}**" in _markdown("11_interpretability.ipynb")
