@@ -37,7 +37,7 @@ def conv_params():
 
 
 # 02.2: test accuracy over 5 seeds, original and shuffled pixels, as the notebook measures them
-SHUFFLE = {"original": [0.9815, 0.9926, 0.9815, 0.9889, 0.9889], "shuffled": [0.9815, 0.9815, 0.9704, 0.9741, 0.9704]}
+SHUFFLE = {"original": [0.9889, 0.9963, 0.9889, 0.9926, 0.9926], "shuffled": [0.9852, 0.9741, 0.9815, 0.9852, 0.9778]}
 
 SOLUTIONS = {"02.1": lambda: train_step, "02.2": lambda: {"prediction": "a clear loss of less than 3 points", "measured": SHUFFLE},
              "02.3": lambda: max_pool, "02.4": conv_params}

@@ -42,8 +42,8 @@ def separable_params():
     return c_in * k * k + c_out * c_in               # depthwise 3x3 per input channel + pointwise 1x1 = 8768
 
 
-DEPTH = {"8 layers": [0.006, 0.008, 0.007, 0.006, 0.007],      # final training losses over 5 runs: the deeper
-         "20 layers": [0.21, 0.05, 0.62, 0.29, 0.04]}          # plain stack ends higher in every run
+DEPTH = {"8 layers": [0.006, 0.007, 0.008, 0.005, 0.006],      # final training losses over 5 runs: the deeper
+         "20 layers": [0.08, 0.04, 0.27, 0.21, 0.06]}          # plain stack ends higher in every run
 
 SOLUTIONS = {"03.1": lambda: "b", "03.2": lambda: {"prediction": "the 20-layer one", "measured": DEPTH},
              "03.3": fixed_block, "03.4": separable_params}

@@ -1,8 +1,8 @@
 """Solutions to the exercises of notebook 09 (try them yourself first)."""
 
 # 09.2 and 09.4: example measurements (your notebook's numbers differ)
-AUC_AT_HARSH = {"class weights": (-0.8, -1.6, 0.1), "oversampling": (-0.8, -2.1, 0.4),
-                "undersampling": (-1.3, -2.8, 0.2), "focal loss": (-0.7, -1.6, 0.2)}
+AUC_AT_HARSH = {"class weights": (-0.7, -1.8, 0.4), "oversampling": (-0.7, -1.8, 0.3),
+                "undersampling": (-1.3, -2.8, 0.2), "focal loss": (-0.5, -1.1, 0.0)}
 RARE = {"accuracy": (0.88, 0.93), "pneumonia recall": (0.98, 0.71)}
 
 SOLUTIONS = {"09.1": lambda: 2000 / 2500,

@@ -102,6 +102,7 @@ def test_notebook_07_says_what_the_validation_loss_picks_for_weight_decay():
     from clskit import paired_difference
 
     result = load_stored_run("wd_choice")["settings"]
+    result_threads = load_stored_run("wd_choice")["threads"]
     clean, noisy = ({r["wd"]: r for r in result[s]["rows"]} for s in ("clean", "noisy"))
     assert set(clean) == set(noisy) == {0.0, 0.3, 1.0, 3.0, 10.0}
     # the rule the script states in advance: lowest mean final validation loss among 0.3, 1, 3 and 10
@@ -154,33 +155,36 @@ def test_notebook_07_says_what_the_validation_loss_picks_for_weight_decay():
     by_accuracy = lambda rows: max((0.3, 1.0, 3.0, 10.0), key=lambda wd: rows[wd]["mean_valid_acc"])
     assert by_accuracy(noisy) == 3.0
     # the leaky arm: wd 3's gain is reported only as that, never as weight decay's verdict
-    assert "**Weight decay 3's +3.0 pts (interval +0.5 to +5.5) is the leaky number.**" in text
+    assert "**Weight decay 3's +2.8 pts (interval +0.4 to +5.3) is the leaky number.**" in text
+    assert "The script's own runs of weight decay 3 give +3.0 pts (+0.5 to +5.5) in that table." in text
+    assert fmt(noisy[3.0]["test_minus_none"]) == ("+3.0", "+0.5", "+5.5", "better")
     assert "are better too: both" not in text and "weight decay 3 by about 3" not in text
     assert ("weight decay at the strength the validation loss picks (10) is worse, by 6.0 pts (95% interval -11.2 to "
-            "-0.6); the +3.0 pts of weight decay 3 is a leaky number, its strength chosen on test scores") in text
+            "-0.6); the +2.8 pts of weight decay 3 is a leaky number, its strength chosen on test scores") in text
     assert "different processor" not in text
-    # "its runs with no regulariser and with weight decay 3 are the runs in the tables above": the notebook
-    # repeats them exactly (same machine), so its stored outputs print the script's numbers
-    assert ("Its runs with no regulariser (weight decay 0) and with weight decay 3 are the runs in the tables above."
-            in text)
+    # "its runs with no regulariser are the runs in the tables above": the notebook repeats them exactly (same
+    # machine); its weight decay 3 runs (the script on one thread, the notebook on two) end slightly apart
+    assert result_threads == 1
+    assert ("Its runs with no regulariser (weight decay 0) are the runs in the tables above. Its runs with weight decay 3 "
+            "repeat this notebook's, but the script trained on one CPU thread where this notebook uses two") in text
+    assert "91.2% and 77.2% on the test set in its table, 91.3% and 77.0% in the tables above" in text
+    assert [pct(clean, 3.0), pct(noisy, 3.0)] == [91.2, 77.2]
     nb = nbformat.read(ROOT / "notebooks" / "07_overfitting_regularisation.ipynb", as_version=4)
     printed = " ".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     # the notebook prints the script's stored table of strengths, above the reading that quotes it
     assert printed.count("lowest valid loss") == 2 and "-11.2 to -0.6" in printed and "-0.2 to +2.2" in printed
     stored = [float(v) for v in re.findall(r"weight decay 3 minus none: ([+-]\d+\.\d) pts", printed)]
-    assert stored == [-0.4, 3.0], stored
-    assert "weight decay 3 minus none: +3.0 pts (95% CI +0.5 to +5.5" in printed
-    for got, rows in zip(stored, (clean, noisy)):
-        assert got == round(rows[3.0]["test_minus_none"]["diff"], 1)
-    for setting in ("clean", "noisy"):       # the whole printed line, interval included, is the script's
-        assert f"weight decay 3 minus none: {result[setting]['rows'][3]['test_minus_none']['text']}" in printed
+    assert stored == [-0.4, 2.8], stored
+    assert "weight decay 3 minus none: +2.8 pts (95% CI +0.4 to +5.3" in printed
+    for got, rows in zip(stored, (clean, noisy)):        # within a few tenths of the script's one-thread runs
+        assert abs(got - rows[3.0]["test_minus_none"]["diff"]) <= 0.3
     tables = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if "text/html" in o.get("data", {}) and "test - none (pts)" in o["data"]["text/html"]]
     assert len(tables) == 2                                                  # section 2's, then section 4's
     for html, rows in zip(tables, (clean, noisy)):
-        for label, wd in (("none", 0.0), ("weight decay 3", 3.0)):
+        for label, wd, tol in (("none", 0.0, 0.05), ("weight decay 3", 3.0, 0.3)):
             cells = re.findall(r"<t[hd][^>]*>\s*([^<]*?)\s*</t[hd]>", html.split(f">{label}</th>")[1].split("</tr>")[0])
-            assert abs(float(cells[4].rstrip("%")) - 100 * rows[wd]["mean_test_acc"]) <= 0.05, (label, cells)
+            assert abs(float(cells[4].rstrip("%")) - 100 * rows[wd]["mean_test_acc"]) <= tol, (label, cells)
 
 
 def test_notebook_11_quotes_the_longer_cued_runs():
@@ -323,13 +327,13 @@ def test_notebook_09_readings_quote_numbers_printed_on_the_page():
     # section 3: threshold moving at 1:20, minority recall and precision, as printed
     recall = verdict_of(table_row("minority recall", "harsh 1:20", "threshold moving"))
     precision = verdict_of(table_row("minority precision", "harsh 1:20", "threshold moving"))
-    both_clear = recall[3] == "better" and precision[3] == "worse"
-    neither = recall[3] == precision[3] == "no clear difference"
-    assert both_clear or neither
-    assert (f"recall up about {round(abs(float(recall[0])))} pts and precision down about "
-            f"{round(abs(float(precision[0])))} pts, {'both clear' if both_clear else 'neither clear'} over five seeds") in text
+    assert recall[3] in ("better", "no clear difference") and precision[3] in ("worse", "no clear difference")
+    clear = {"better": "clear", "worse": "clear", "no clear difference": "not clear"}
+    assert (f"recall up about {round(abs(float(recall[0])))} pts, {clear[recall[3]]} over five seeds ({_signed(recall[1])} "
+            f"to {_signed(recall[2])}), and precision down about {round(abs(float(precision[0])))} pts, "
+            f"{clear[precision[3]]} ({_signed(precision[1])} to {_signed(precision[2])})") in text
     cw = verdict_of(table_row("minority recall", "real 1:2.9", "class weights"))
-    assert f"only class weights moves clearly: normal recall {cw[0]} pts and macro-F1" in text
+    assert cw[3] == "better" and f"only class weights gains clearly: normal recall {cw[0]} pts and macro-F1" in text
 
 
 def test_notebook_11_prints_the_longer_cued_runs_it_quotes():
@@ -494,7 +498,7 @@ def test_notebook_09_quotes_its_full_run():
         (d,) = printed(note(f"at 1:20 {remedy}: minority recall better"))
         assert quoted(d) in para and float(d[1]) > 0
         if remedy == "class weights":
-            assert 0.4 < float(d[0]) / 18 < 0.6 and "class weights about half as much as here" in para
+            assert 0.4 < float(d[0]) / 19 < 0.6 and "class weights about half as much as here" in para
     assert not any(n.startswith("class weights: macro-F1 better at 1:2.9 and worse at 1:20") for n in notes)
     assert not any(n.startswith("at 1:20 focal loss: no clear difference on any metric") for n in notes)
     # threshold moving at 1:20: recall and precision as quoted; its macro-F1 verdict turned in both settings
@@ -512,7 +516,7 @@ def test_notebook_09_quotes_its_full_run():
     cw = reprs(note("at 1:2.9 class weights: normal recall +10.3 pts"))
     assert f"(normal recall {quoted(cw['minority recall'])}; macro-F1 {quoted(cw['macro-F1'])})" in para
     assert float(cw["minority recall"][1]) > 0 and float(cw["macro-F1"][1]) > 0
-    assert f"no longer clear ({quoted(cw['minority precision'])})" in para
+    assert f"not clear there either ({quoted(cw['minority precision'])})" in para
     assert float(cw["minority precision"][1]) < 0 < float(cw["minority precision"][2])
     # section 4: ROC AUC (class weights, oversampling, undersampling, focal loss at 1:2.9, then at 1:20)
     auc = printed(note("ROC AUC moves by less than 1.5 pts for every remedy"))
@@ -535,7 +539,7 @@ def test_notebook_09_quotes_its_full_run():
     (v,) = printed(note("at 1:20 class weights lower macro-F1 on validation too"))
     assert f"no longer lower macro-F1 clearly on validation ({quoted(v)})" in para and float(v[1]) < 0 < float(v[2])
     t = reprs(note("on validation, t_valid gains 2.9 pts at 1:20"))["real 1:2.9"]
-    assert f"gains clearly at 1:2.9 as well ({quoted(t)})" in para and float(t[1]) > 0
+    assert f"gains clearly at 1:2.9, as it does here ({quoted(t)})" in para and float(t[1]) > 0
     # each section whose main verdict turns points to the paragraph
     for clause in ("a verdict that, like undersampling's, turns at the larger budget below",
                    "though ten at the larger budget do, and they also put four recall gaps clearly below",
