@@ -166,7 +166,8 @@ def test_notebook_07_says_what_the_validation_loss_picks_for_weight_decay():
     # machine); its weight decay 3 runs (the script on one thread, the notebook on two) end slightly apart
     assert result_threads == 1
     assert ("Its runs with no regulariser (weight decay 0) are the runs in the tables above. Its runs with weight decay 3 "
-            "repeat this notebook's, but the script trained on one CPU thread where this notebook uses two") in text
+            "repeat this notebook's, but the script trained on one CPU thread where this notebook's stored run used two "
+            "(torch's default on the two-core machine that ran it)") in text
     assert "91.2% and 77.2% on the test set in its table, 91.3% and 77.0% in the tables above" in text
     assert [pct(clean, 3.0), pct(noisy, 3.0)] == [91.2, 77.2]
     nb = nbformat.read(ROOT / "notebooks" / "07_overfitting_regularisation.ipynb", as_version=4)
