@@ -15,9 +15,7 @@ networks where channels-last wins (``model.to(memory_format=torch.channels_last)
 """
 from __future__ import annotations
 
-import datetime
 import json
-import platform
 import statistics
 import sys
 import time
@@ -56,6 +54,8 @@ def step_ms(side: int, in_chans: int, widths: tuple, threads: int, channels_last
 
 
 def main() -> int:
+    from benchmarks.run import machine
+
     threads_before = torch.get_num_threads()
     rows = []
     for side, in_chans, widths in SETTINGS:
@@ -71,13 +71,9 @@ def main() -> int:
         print(f"{side:2d} px, {in_chans} ch, widths {widths}: " + ", ".join(f"{k} {v}" for k, v in med.items())
               + f" -> {best}", flush=True)
     torch.set_num_threads(threads_before)
-    cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    m = machine()   # the same date, CPU and torch fields as the course benchmark
     out = ROOT / "benchmarks" / "results" / "cnn_threads.json"
-    out.write_text(json.dumps({"date": datetime.date.today().isoformat(), "cpu": cpu, "torch": torch.__version__,
+    out.write_text(json.dumps({"date": m["date"], "cpu": m["cpu"], "torch": m["torch"],
                                "batch": BATCH, "steps": STEPS, "repeats": REPEATS, "rows": rows}, indent=1))
     print(f"wrote {out.relative_to(ROOT)}")
     return 0

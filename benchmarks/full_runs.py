@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -39,10 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     stored = json.loads(OUT.read_text())["notebooks"] if OUT.exists() else {}
     for path in find_notebooks(args.notebooks or None):
-        with tempfile.TemporaryDirectory() as cache:      # a cold embedding cache, as in the course benchmark
-            os.environ["CLSKIT_CACHE_DIR"] = cache
-            result = run_notebook(path, write=False, timeout=args.timeout, full=True, strict=False)
-        os.environ.pop("CLSKIT_CACHE_DIR")
+        result = run_notebook(path, write=False, timeout=args.timeout, full=True, strict=False,
+                              cold_cache=True)   # an empty embedding cache, as in the course benchmark
         m = machine()
         stored[path.name] = {"date": m["date"], **{k: v for k, v in asdict(result).items() if k != "notebook"}}
         notes = result.claim_notes

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,15 +40,12 @@ def main(argv=None) -> int:
         times = {}
         try:
             for label, path in (("old", old), ("new", new)):
-                with tempfile.TemporaryDirectory() as cache:
-                    os.environ["CLSKIT_CACHE_DIR"] = cache
-                    r = run_notebook(path, write=False)
+                r = run_notebook(path, write=False, cold_cache=True)
                 if not r.ok:
                     print(f"{label} {new.name} failed: {r.error}", file=sys.stderr)
                 times[label] = {"seconds": round(r.seconds, 1), "peak_mb": round(r.peak_mb), "ok": r.ok}
         finally:
             old.unlink()
-            os.environ.pop("CLSKIT_CACHE_DIR", None)
         rows.append({"notebook": new.name, **times, "ratio": round(times["new"]["seconds"] / times["old"]["seconds"], 3)})
         print(json.dumps(rows[-1]), flush=True)
     old_s, new_s = (round(sum(r[k]["seconds"] for r in rows), 1) for k in ("old", "new"))

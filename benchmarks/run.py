@@ -61,11 +61,8 @@ def bench_notebooks(selectors: list[str], write: bool = False) -> dict:
         with tempfile.NamedTemporaryFile("w+", suffix=".jsonl", delete=False) as f:
             results_file = f.name
         os.environ["CLSKIT_RESULTS_FILE"] = results_file
-        with tempfile.TemporaryDirectory() as cache:   # a cold embedding cache, as on a learner's first run
-            os.environ["CLSKIT_CACHE_DIR"] = cache
-            r = run_notebook(nb, write=write)
+        r = run_notebook(nb, write=write, cold_cache=True)   # an empty embedding cache, as on a learner's first run
         os.environ.pop("CLSKIT_RESULTS_FILE")
-        os.environ.pop("CLSKIT_CACHE_DIR")
         figures = {}
         for line in Path(results_file).read_text().splitlines():
             rec = json.loads(line)

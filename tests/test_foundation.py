@@ -1,6 +1,7 @@
 """The foundation: packaging, Binder, CI, doctor, the notebook runner, and a light `import clskit`."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -229,6 +230,23 @@ def test_runner_full_run_collects_the_claims_it_does_not_support(tmp_path):
     assert not run_notebook(p, write=False, full=False, strict=True).ok
     with pytest.raises(ValueError, match="not stored"):
         run_notebook(p, write=True, full=True)
+
+
+def test_runner_cold_cache_gives_the_kernel_an_empty_cache_of_its_own(tmp_path, monkeypatch):
+    """The benchmarks' cold cache: a fresh, empty CLSKIT_CACHE_DIR for the kernel, removed afterwards, the
+    caller's own setting restored."""
+    import nbformat
+
+    from tools.notebooks import run_notebook
+
+    monkeypatch.setenv("CLSKIT_CACHE_DIR", str(tmp_path / "warm"))
+    p = _tiny_notebook(tmp_path / "00_c.ipynb", "import os\nd = os.environ['CLSKIT_CACHE_DIR']\n"
+                                                "print(d, os.path.isdir(d), os.listdir(d))")
+    assert run_notebook(p, cold_cache=True).ok
+    seen, is_dir, listing = nbformat.read(p, as_version=4).cells[0].outputs[0]["text"].split()
+    assert seen != str(tmp_path / "warm") and (is_dir, listing) == ("True", "[]")
+    assert not Path(seen).exists()
+    assert os.environ["CLSKIT_CACHE_DIR"] == str(tmp_path / "warm")
 
 
 def test_runner_reports_errors_without_writing(tmp_path):

@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import threading
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -224,12 +225,13 @@ def claim_notes(nb) -> list[str]:
 
 
 def run_notebook(path: Path, write: bool = True, timeout: int = 600, full: bool = False,
-                 strict: bool = True) -> RunResult:
+                 strict: bool = True, cold_cache: bool = False) -> RunResult:
     """Execute one notebook in a fresh kernel (cwd = its folder); store outputs when ``write``.
 
     ``full`` runs it with ``FULL = True`` (never stored: the stored outputs are the default run's);
     ``strict=False`` lets a claim the run does not support print its note instead of failing the run,
-    and the notes come back in ``RunResult.claim_notes``.
+    and the notes come back in ``RunResult.claim_notes``. ``cold_cache`` gives the kernel an empty embedding
+    cache of its own (``CLSKIT_CACHE_DIR``, removed afterwards), as on a learner's first run: the benchmarks' way.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -241,7 +243,10 @@ def run_notebook(path: Path, write: bool = True, timeout: int = 600, full: bool 
     nb = nbformat.read(path, as_version=4)
     if full:
         set_full(nb)
-    env_before = {k: os.environ.get(k) for k in ("CLSKIT_NOTEBOOK_RUN", "CLSKIT_STRICT_CLAIMS")}
+    env_before = {k: os.environ.get(k) for k in ("CLSKIT_NOTEBOOK_RUN", "CLSKIT_STRICT_CLAIMS", "CLSKIT_CACHE_DIR")}
+    cache = tempfile.TemporaryDirectory(prefix="clskit-cold-cache-") if cold_cache else None
+    if cache is not None:
+        os.environ["CLSKIT_CACHE_DIR"] = cache.name
     os.environ["CLSKIT_NOTEBOOK_RUN"] = "1"
     if strict:
         os.environ["CLSKIT_STRICT_CLAIMS"] = "1"  # stored outputs never carry a claim the run does not support
@@ -275,6 +280,8 @@ def run_notebook(path: Path, write: bool = True, timeout: int = 600, full: bool 
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+    if cache is not None:
+        cache.cleanup()
     if write and not err:
         _clean(nb)
         nbformat.write(nb, path)
