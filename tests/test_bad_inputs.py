@@ -112,6 +112,7 @@ CASES = {
     # models
     "model: zero input channels": (lambda: clskit.create_model("small_cnn", in_chans=0), ValueError, "in_chans"),
     "model: fractional classes": (lambda: clskit.create_model("small_cnn", num_classes=2.5), TypeError, "whole number"),
+    "model: a stem stride of 4": (lambda: clskit.create_model("small_cnn", stem_stride=4), ValueError, "stem_stride must be 1"),
     "model: timm name with zero channels": (lambda: clskit.create_model("resnet18", in_chans=0), ValueError, "in_chans"),
     # learner: the first batch tells a wrong model apart
     "learner: fewer outputs than classes": (lambda: _learner(classes=3, outputs=2).fit(1), ValueError, "num_classes=3"),

@@ -178,3 +178,13 @@ def test_pretrained_without_num_classes_keeps_the_imagenet_head():
     assert create_model("small_cnn")(torch.zeros(1, 3, 16, 16)).shape == (1, 10)
     with pytest.raises(ValueError, match="at least 1"):
         create_model("small_cnn", num_classes=0)
+
+
+def test_small_cnn_stem_stride_halves_the_first_stage_and_keeps_the_weights():
+    # notebook 05's scratch CNN at 64 px: the same parameters, the first stage at 32 px instead of 64
+    plain, strided = create_model("small_cnn", widths=(16, 32)), create_model("small_cnn", widths=(16, 32), stem_stride=2)
+    assert [p.shape for p in plain.parameters()] == [p.shape for p in strided.parameters()]
+    x = torch.zeros(2, 3, 64, 64)
+    assert plain.features[0](x).shape[-2:] == (64, 64) and strided.features[0](x).shape[-2:] == (32, 32)
+    assert strided.features[1](strided.features[0](x)).shape[-2:] == (32, 32)   # only the first convolution strides
+    assert strided(x).shape == (2, 10)
