@@ -53,9 +53,42 @@ def bench_import(repeats: int = 7) -> dict:
     return {"import_clskit_ms_median": round(1000 * statistics.median(times), 2)}
 
 
+# The machine's pace: one training step of the course's small CNN (benchmarks/cnn_threads.py's 32-px setting,
+# 2 threads, channels-last), timed before and after the notebooks. This shared machine runs up to 1.5 times
+# slower in some hours than in others; two course totals compare only at about the same pace.
+PACE_SETTING = (32, 3, (16, 32, 64), 2, True)
+
+
+def pace_ms(repeats: int = 5) -> float:
+    """Median milliseconds per reference training step (see ``PACE_SETTING``)."""
+    from benchmarks.cnn_threads import step_ms
+
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        return round(statistics.median(step_ms(*PACE_SETTING) for _ in range(repeats)), 1)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def stored_pace() -> dict | None:
+    """The same step as benchmarks/cnn_threads.py stored it, with that run's date, if it did."""
+    path = OUT / "cnn_threads.json"
+    if not path.exists():
+        return None
+    stored = json.loads(path.read_text())
+    side, chans, widths, threads, cl = PACE_SETTING
+    for row in stored["rows"]:
+        if (row["side"], row["in_chans"], tuple(row["widths"])) == (side, chans, widths):
+            return {"ms": row["ms_per_step"][f"{threads}T {'channels-last' if cl else 'contiguous'}"], "date": stored["date"]}
+    return None
+
+
 def bench_notebooks(selectors: list[str], write: bool = False) -> dict:
     from tools.notebooks import find_notebooks, run_notebook
 
+    pace_before = pace_ms()
     rows = []
     for nb in find_notebooks(selectors or None):
         with tempfile.NamedTemporaryFile("w+", suffix=".jsonl", delete=False) as f:
@@ -71,7 +104,8 @@ def bench_notebooks(selectors: list[str], write: bool = False) -> dict:
         rows.append({**asdict(r), "within_budget": r.within_budget, "figures": figures})
         print(f"{r.notebook}: {r.seconds:.1f} s, {r.peak_mb:.0f} MB, ok={r.ok} {figures}", flush=True)
     return {"notebooks": rows, "total_seconds": round(sum(r["seconds"] for r in rows), 1),
-            "max_peak_mb": max((r["peak_mb"] for r in rows), default=0)}
+            "max_peak_mb": max((r["peak_mb"] for r in rows), default=0),
+            "pace_ms": {"before": pace_before, "after": pace_ms(), "cnn_threads": stored_pace()}}
 
 
 def bench_throughput() -> dict:
@@ -101,6 +135,15 @@ def markdown(res: dict) -> str:
             ok = "yes" if r["within_budget"] else ("ERROR " + r["error"] if not r["ok"] else "NO")
             lines.append(f"| {r['notebook']} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {ok} | {figs} |")
         lines += [f"| **whole course** | **{nb['total_seconds']:.1f}** | max {nb['max_peak_mb']:.0f} | | |", ""]
+        pace = nb.get("pace_ms")
+        if pace:
+            stored = pace.get("cnn_threads")
+            quiet = (f" (`benchmarks/cnn_threads.py` stored {stored['ms']} ms for the same step on {stored['date']})"
+                     if stored else "")
+            lines += [f"The machine's pace during this run: one training step of `small_cnn` (widths 16-32-64, 32 px, "
+                      f"batch 64, 2 threads, channels-last) took {pace['before']} ms before the notebooks and "
+                      f"{pace['after']} ms after{quiet}. This shared machine is up to 1.5 times slower in some hours "
+                      "than in others: compare course totals only at about the same pace.", ""]
     if res.get("throughput"):
         t = res["throughput"]
         lines += ["## Learner throughput (images/s, same model, data and batch size)", "", "```",
@@ -128,7 +171,7 @@ def main(argv=None) -> int:
             rows.update({r["notebook"]: r for r in new["notebooks"]})
             ordered = [rows[k] for k in sorted(rows)]
             new = {"notebooks": ordered, "total_seconds": round(sum(r["seconds"] for r in ordered), 1),
-                   "max_peak_mb": max(r["peak_mb"] for r in ordered)}
+                   "max_peak_mb": max(r["peak_mb"] for r in ordered), "pace_ms": new["pace_ms"]}
         res["notebooks"] = new
     if "throughput" in parts:
         res["throughput"] = bench_throughput()
