@@ -34,6 +34,11 @@ VARIANTS = [(1, False), (2, False), (1, True), (2, True)]   # (threads, channels
 BATCH, STEPS, WARMUP, REPEATS = 64, 15, 3, 3
 
 
+def variant_name(threads: int, channels_last: bool) -> str:
+    """The key of a variant in cnn_threads.json's ``ms_per_step``, e.g. ``"2T channels-last"``."""
+    return f"{threads}T {'channels-last' if channels_last else 'contiguous'}"
+
+
 def step_ms(side: int, in_chans: int, widths: tuple, threads: int, channels_last: bool) -> float:
     from clskit import create_model
 
@@ -63,8 +68,7 @@ def main() -> int:
         for r in range(REPEATS):
             for v in VARIANTS[r % 4:] + VARIANTS[:r % 4]:   # rotate the order
                 times[v].append(step_ms(side, in_chans, widths, *v))
-        med = {f"{t}T {'channels-last' if cl else 'contiguous'}": round(statistics.median(times[(t, cl)]), 2)
-               for t, cl in VARIANTS}
+        med = {variant_name(t, cl): round(statistics.median(times[(t, cl)]), 2) for t, cl in VARIANTS}
         best = min(med, key=med.get)
         rows.append({"side": side, "in_chans": in_chans, "widths": list(widths), "ms_per_step": med, "best": best,
                      "best_vs_1T_contiguous": round(med[best] / med["1T contiguous"], 2)})

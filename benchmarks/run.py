@@ -74,6 +74,8 @@ def pace_ms(repeats: int = 5) -> float:
 
 def stored_pace() -> dict | None:
     """The same step as benchmarks/cnn_threads.py stored it, with that run's date, if it did."""
+    from benchmarks.cnn_threads import variant_name
+
     path = OUT / "cnn_threads.json"
     if not path.exists():
         return None
@@ -81,7 +83,7 @@ def stored_pace() -> dict | None:
     side, chans, widths, threads, cl = PACE_SETTING
     for row in stored["rows"]:
         if (row["side"], row["in_chans"], tuple(row["widths"])) == (side, chans, widths):
-            return {"ms": row["ms_per_step"][f"{threads}T {'channels-last' if cl else 'contiguous'}"], "date": stored["date"]}
+            return {"ms": row["ms_per_step"][variant_name(threads, cl)], "date": stored["date"]}
     return None
 
 

@@ -41,7 +41,7 @@ def main() -> None:
     from benchmarks.run import machine   # the same date, CPU and torch fields as the course benchmark
 
     train, valid, test = (load_dataset("imagenette_mini", split=s, size=64) for s in ("train", "valid", "test"))
-    rows, hits = [], {}
+    rows, hits, base = [], {}, next(iter(RUNS))   # base: the notebook's own run, the others are paired with it
     for name, (widths, epochs, stem_stride) in RUNS.items():
         clskit.seed_everything(0)
         dls = DataLoaders.from_datasets(train, valid, batch_size=32, seed=0, train_transform=augment("standard", seed=0))
@@ -62,7 +62,6 @@ def main() -> None:
                      "valid_last5": [round(a, 4) for a in valid_acc[-5:]], "valid_best": round(max(valid_acc), 4),
                      "test_accuracy": right / len(test), "test_interval": [round(v, 4) for v in wilson_interval(right, len(test))],
                      "train_seconds": round(seconds, 1)})
-        base = next(iter(RUNS))
         if name != base:   # paired on the same 200 test photos: this run minus the notebook's
             d = paired_difference(hits[name], hits[base])
             rows[-1]["test_minus_notebook"] = {"pts": round(d.diff, 1), "low": round(d.low, 1), "high": round(d.high, 1),
