@@ -36,6 +36,20 @@ from clskit.utils import BATCHNORM_TYPES, as_float_images, release_memory
 Forward = Callable[[nn.Module, torch.Tensor], object]
 
 
+def channels_last(x: torch.Tensor) -> torch.Tensor:
+    """A 4-D image batch stored channels-last (all channels of a pixel side by side); other tensors as they are.
+
+    The values are the same up to rounding; on a CPU the convolutions of a network such as EfficientNet-Lite0
+    run about 1.2 to 1.5 times faster on such a batch (2 cores). Frozen-network passes use it
+    (:func:`clskit.lessons.transfer.embed`, :func:`clskit.lessons.shift.adapt_bn`).
+
+    Example:
+        >>> channels_last(torch.zeros(2, 3, 4, 4)).is_contiguous(memory_format=torch.channels_last)
+        True
+    """
+    return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
+
+
 def activation(logits: torch.Tensor, multilabel: bool = False) -> torch.Tensor:
     """Logits to probabilities: softmax over the classes, or a sigmoid per label when ``multilabel``.
 

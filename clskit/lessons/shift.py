@@ -242,7 +242,7 @@ def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_si
         >>> bool(m2[1].running_mean.abs().sum() > 0), bool(m[1].running_mean.abs().sum() == 0)
         (True, True)
     """
-    from clskit.inference import run_batches
+    from clskit.inference import channels_last, run_batches
 
     model = model if inplace else copy.deepcopy(model)
     bns = [m for m in model.modules() if isinstance(m, BATCHNORM_TYPES)]
@@ -264,7 +264,9 @@ def adapt_bn(model: nn.Module, data, transform: Callable | None = None, batch_si
     try:
         with checked_channels(model, "data"):
             # the inference loop with the BatchNorm layers in train mode: each forward pass updates their statistics
-            for _ in run_batches(model, data, transform, batch_size=batch_size, batchnorm_train=True):
+            # (each batch channels-last: the same statistics up to rounding, faster on a CPU)
+            for _ in run_batches(model, data, transform, batch_size=batch_size, batchnorm_train=True,
+                                 forward=lambda m, x: m(channels_last(x))):
                 pass
     except BaseException:
         for bn, state in zip(bns, stats):

@@ -203,8 +203,9 @@ def _forward(model: nn.Module, images: torch.Tensor, transform, batch_size: int,
 
 
 def _channels_last_features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    # a channels-last input batch runs the convolutions about 1.8x faster on CPU (EfficientNet-Lite0, 2 cores)
-    return pre_logits(model, x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x)
+    from clskit.inference import channels_last
+
+    return pre_logits(model, channels_last(x))   # the same values, faster convolutions on a CPU
 
 
 def clear_embedding_cache() -> None:
