@@ -41,7 +41,8 @@ def channels_last(x: torch.Tensor) -> torch.Tensor:
 
     The values are the same up to rounding; on a CPU the convolutions of a network such as EfficientNet-Lite0
     run about 1.2 to 1.5 times faster on such a batch (2 cores). Frozen-network passes use it
-    (:func:`clskit.lessons.transfer.embed`, :func:`clskit.lessons.shift.adapt_bn`).
+    (:func:`clskit.lessons.transfer.embed`, :func:`clskit.lessons.shift.adapt_bn`), and so does
+    :class:`clskit.lessons.efficiency.ChannelsLast`.
 
     Example:
         >>> channels_last(torch.zeros(2, 3, 4, 4)).is_contiguous(memory_format=torch.channels_last)

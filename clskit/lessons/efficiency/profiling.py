@@ -11,7 +11,7 @@ from typing import Iterable
 import torch
 import torch.nn as nn
 
-from clskit.inference import accuracy_of
+from clskit.inference import accuracy_of, channels_last
 from clskit.models.measure import count_parameters, measure_latency, model_size_mb
 from clskit.lessons.efficiency.pruning import sparsity
 
@@ -32,7 +32,7 @@ class ChannelsLast(nn.Module):
         self.model = copy.deepcopy(model).to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x.contiguous(memory_format=torch.channels_last))
+        return self.model(channels_last(x))
 
 
 def profile_models(models: dict[str, nn.Module], input_shape: tuple[int, ...], dl: Iterable | None = None,
