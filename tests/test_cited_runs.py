@@ -610,3 +610,16 @@ def test_notebook_09_quotes_its_full_run():
                    "and the larger budget's ten seeds show it (end of section 3)",
                    "(at the larger budget that validation loss is no longer clear: end of section 3)"):
         assert clause in text, clause
+
+
+def test_notebook_01_quotes_the_224_px_test_of_notebook_15():
+    """01 reads its 64% against the published 75.1% and cites 15's 224-px pass over the same photos (and the test
+    photos) for the size suspect, rather than making a second, smaller pass of its own."""
+    m = _printed("15_fine_grained.ipynb", r"exact class:\s+0\.\d{3} at 160 px -> 0\.\d{3} at 224 px: "
+                                          r"([+-]\d+\.\d) pts \(95% CI ([+-]\d+\.\d) to ([+-]\d+\.\d), paired over (\d+) images\)")
+    diff, low, high, n = m.groups()
+    assert n == "500" and float(low) > 0 and float(high) < 11   # a clear gain, and well short of the 11-point gap
+    text = _markdown("01_images_labels_splits.ipynb")
+    assert (f"top-1 of 1000 gains {diff.lstrip('+')} points (95% interval {low} to {high}, paired over the 500 "
+            f"photos), well short of the gap") in text
+    assert "notebook 15 enlarges these 300 photos and the 200 test photos to 224 pixels" in text
