@@ -319,3 +319,36 @@ def test_an_overflowing_fp16_step_is_skipped_and_the_scale_lowered(tiny_learner)
 def test_mixed_precision_with_an_accelerator_names_the_fix(tiny_learner):
     with pytest.raises(ValueError, match="Accelerator\\(mixed_precision='fp16'\\)"):
         tiny_learner(mixed_precision=True, accelerator=object())
+
+
+def test_callbacks_added_removed_or_replaced_during_a_fit_are_honoured(tiny_learner):
+    """The Learner gathers each event's handlers once per list of callbacks; every change to the list counts."""
+    class Count(Callback):
+        order = 5
+        def __init__(self): self.batches = 0
+        def after_batch(self): self.batches += 1
+
+    class Early(Callback):
+        order = -5
+        def __init__(self, log): self.log = log
+        def after_batch(self): self.log.append("early")
+
+    late = Count()
+
+    class AddOnce(Callback):                       # attaches `late` after the first epoch, then removes itself
+        def after_epoch(self):
+            self.learn.add_cbs([late])
+            self.learn.remove_cbs([self])
+
+    learn = tiny_learner()
+    n = len(learn.dls.train) + len(learn.dls.valid)
+    learn.fit(3, cbs=[AddOnce()])
+    assert late.batches == 2 * n                   # epochs 2 and 3 only
+    log = []
+    learn.cbs.append(Early(log))                   # appended by hand: the list's length changes
+    learn.fit(1)                                   # `late` stays attached: add_cbs is for good, cbs= for one fit
+    assert late.batches == 3 * n and log == ["early"] * n
+    order = []
+    learn.cbs = [c for c in learn.cbs if not isinstance(c, (Early, Count))] + [Early(order)]   # a new list
+    learn.fit(1)
+    assert late.batches == 3 * n and order == ["early"] * n

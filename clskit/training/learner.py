@@ -87,6 +87,8 @@ class Learner:
         self.interrupted = False
         self.recorder = Recorder()
         self.cbs: list[Callback] = []
+        self._handlers: dict[str, list[Callable]] = {}   # event -> the attached callbacks' methods, in order
+        self._handlers_of: tuple | None = None           # which list of callbacks those were gathered from
         self.add_cbs([SchedulerCB(), DeviceCB(), self.recorder, TerminateOnNaNCB(), FirstBatchCheckCB()])
         if accelerator is not None:
             self.add_cbs([AccelerateCB(accelerator)])
@@ -112,12 +114,14 @@ class Learner:
                 raise TypeError(f"callbacks must subclass clskit.training.callbacks.Callback; got {type(cb).__name__}")
             cb.learn = self
             self.cbs.append(cb)
+        self._handlers_of = None
         return self
 
     def remove_cbs(self, cbs: Iterable[Callback]) -> "Learner":
         for cb in list(cbs):
             if cb in self.cbs:
                 self.cbs.remove(cb)
+        self._handlers_of = None
         return self
 
     def cb(self, cls: type) -> Callback | None:
@@ -125,10 +129,18 @@ class Learner:
         return next((c for c in self.cbs if isinstance(c, cls)), None)
 
     def callback(self, name: str) -> None:
-        for cb in sorted(self.cbs, key=lambda c: c.order):
-            fn = getattr(cb, name, None)
-            if fn is not None:
-                fn()
+        """Call method ``name`` of every attached callback that has one, lowest ``order`` first."""
+        # a step fires about ten events: the handlers are gathered once per list of callbacks, not sorted at
+        # every event (add_cbs and remove_cbs start over, and so does a new list or a change in its length)
+        of = (id(self.cbs), len(self.cbs))
+        if of != self._handlers_of:
+            self._handlers, self._handlers_of = {}, of
+        handlers = self._handlers.get(name)
+        if handlers is None:
+            handlers = self._handlers[name] = [fn for cb in sorted(self.cbs, key=lambda c: c.order)
+                                               if (fn := getattr(cb, name, None)) is not None]
+        for fn in handlers:
+            fn()
 
     def _with_events(self, fn: Callable, name: str) -> None:
         try:
