@@ -4,7 +4,7 @@
     python benchmarks/throughput.py --threads 2 --epochs 4 --repeats 5 --note "idle machine"
 
 All variants train the same model from the same initial weights on the same images, batch size,
-optimiser (AdamW) and one-cycle schedule, for the same number of steps, training only (no
+optimiser (AdamW updating all weights in one call, the Learner's default ``ADAMW``) and one-cycle schedule, for the same number of steps, training only (no
 validation pass). Each variant is warmed up once; then the variants run interleaved, in a rotating
 order, ``--repeats`` times, and the median is reported (a busy machine drifts; interleaving spreads
 the drift evenly). Variants:
@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from clskit.datasets import DataLoaders, load_dataset, split_dataset  # noqa: E402
 from clskit.models import create_model  # noqa: E402
+from clskit.training.learner import ADAMW  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "throughput.json"
 LR = 3e-3
@@ -53,7 +54,7 @@ def make_model(state):
 def run_bare(train_ds, state, bs, epochs):
     loader = DataLoaders.from_datasets(train_ds, None, batch_size=bs, seed=0).train
     model = make_model(state)
-    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
+    opt = ADAMW(model.parameters(), lr=LR, weight_decay=0.01)     # the Learner's default: AdamW, foreach=True
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=epochs * len(loader), pct_start=0.25)
     model.train()
     for _ in range(epochs):
@@ -99,7 +100,7 @@ def run_fastai(train_ds, state, bs, epochs):
 def _fastai_adamw():
     from fastai.optimizer import OptimWrapper
 
-    return lambda params, lr, **kw: OptimWrapper(params, torch.optim.AdamW, lr=lr, weight_decay=0.01)
+    return lambda params, lr, **kw: OptimWrapper(params, ADAMW, lr=lr, weight_decay=0.01)
 
 
 def _SkipValidate():

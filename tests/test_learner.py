@@ -55,6 +55,23 @@ def test_two_seeded_fits_give_identical_history(tiny_dls):
     assert same_weights(runs[0][1], runs[1][1])
 
 
+def test_default_optimiser_gives_the_weights_of_plain_adamw(tiny_dls):
+    """The default optimiser (AdamW in one call per step, foreach=True) is a speed-up only: the same seeded fit
+    with PyTorch's plain AdamW, which loops over the weights on a CPU, ends with bitwise the same weights."""
+    from clskit.models import create_model
+    from clskit.training.learner import ADAMW
+
+    dls, ends = tiny_dls(), []
+    for opt_func in (ADAMW, torch.optim.AdamW):
+        torch.manual_seed(0)
+        model = create_model("small_cnn", num_classes=2, in_chans=1, widths=(8, 16))
+        learn = Learner(model, dls, lr=1e-2, wd=0.1, seed=3, progress=False, device="cpu", opt_func=opt_func)
+        learn.fit(2)
+        ends.append(weights(model))
+    assert Learner(model, dls, progress=False).opt_func is ADAMW and ADAMW.keywords == {"foreach": True}
+    assert same_weights(*ends)
+
+
 def test_lr_find_restores_weights_and_suggests_a_rate_in_range(agg_pyplot, tiny_learner):
     learn = tiny_learner()
     before = weights(learn.model)
