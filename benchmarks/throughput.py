@@ -4,10 +4,10 @@
     python benchmarks/throughput.py --threads 2 --epochs 4 --repeats 5 --note "idle machine"
 
 All variants train the same model from the same initial weights on the same images, batch size,
-optimiser (AdamW updating all weights in one call, the Learner's default ``ADAMW``) and one-cycle schedule, for the same number of steps, training only (no
-validation pass). Each variant is warmed up once; then the variants run interleaved, in a rotating
-order, ``--repeats`` times, and the median is reported (a busy machine drifts; interleaving spreads
-the drift evenly). Variants:
+optimiser (AdamW updating all weights in one call, the Learner's default ``ADAMW``) and one-cycle
+schedule, for the same number of steps, training only (no validation pass). Each variant is warmed
+up once; then the variants run interleaved, in a rotating order, ``--repeats`` times, and the median
+is reported (a busy machine drifts; interleaving spreads the drift evenly). Variants:
 
 - ``bare``: ``for xb, yb in loader: loss.backward(); opt.step(); sched.step(); opt.zero_grad()``
 - ``learner``: ``Learner(..., progress=False).fit`` (callbacks, recorder, train metrics, NaN guard)
